@@ -34,7 +34,7 @@ cmake --build build/asan -j"$JOBS"
 step "fuzz targets (${FUZZ_SECONDS}s each)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_FUZZ=ON \
   >/dev/null
-cmake --build build/fuzz -j"$JOBS"
+cmake --build build/fuzz --target fuzz_all -j"$JOBS"
 for target in build/fuzz/tests/fuzz/fuzz_*; do
   [[ -x $target ]] || continue
   name=$(basename "$target")
