@@ -1,0 +1,226 @@
+#include "engine/types/hash_value.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/errors.h"
+#include "engine/numbers.h"
+#include "engine/types/type_errors.h"
+
+namespace slotproxy::engine {
+namespace {
+
+types::HashedView Probe(std::string_view field) { return {types::StableHash(field), field}; }
+
+}  // namespace
+
+std::unique_ptr<HashValue> HashValue::Clone() const { return std::make_unique<HashValue>(*this); }
+
+HashValue::Small::iterator HashValue::FindSmall(std::string_view field) {
+  return std::find_if(small_.begin(), small_.end(),
+                      [field](const auto& kv) { return kv.first == field; });
+}
+
+HashValue::Small::const_iterator HashValue::FindSmall(std::string_view field) const {
+  return std::find_if(small_.begin(), small_.end(),
+                      [field](const auto& kv) { return kv.first == field; });
+}
+
+void HashValue::Convert() {
+  if (!listpack_) return;
+  for (auto& [field, value] : small_) {
+    const uint64_t h = types::StableHash(field);
+    big_.emplace(types::HashedKey{h, std::move(field)}, std::move(value));
+  }
+  Small().swap(small_);
+  listpack_ = false;
+}
+
+bool HashValue::Store(std::string_view field, std::string_view value) {
+  if (listpack_) {
+    auto it = FindSmall(field);
+    if (it != small_.end()) {
+      it->second.assign(value);
+      return false;
+    }
+    small_.emplace_back(std::string(field), std::string(value));
+    if (small_.size() > kMaxListpackEntries) Convert();
+    return true;
+  }
+  auto it = big_.find(Probe(field));
+  if (it != big_.end()) {
+    it->second.assign(value);
+    return false;
+  }
+  big_.emplace(types::HashedKey{types::StableHash(field), std::string(field)}, std::string(value));
+  return true;
+}
+
+size_t HashValue::SetMany(std::span<const std::string_view> field_values) {
+  if (listpack_) {
+    for (std::string_view arg : field_values) {
+      if (arg.size() > kMaxListpackValue) {
+        Convert();
+        break;
+      }
+    }
+  }
+  size_t added = 0;
+  for (size_t i = 0; i + 1 < field_values.size(); i += 2) {
+    if (Store(field_values[i], field_values[i + 1])) added++;
+  }
+  return added;
+}
+
+bool HashValue::Set(std::string_view field, std::string_view value) {
+  if (listpack_ && (field.size() > kMaxListpackValue || value.size() > kMaxListpackValue)) {
+    Convert();
+  }
+  return Store(field, value);
+}
+
+bool HashValue::SetNx(std::string_view field, std::string_view value) {
+  if (Exists(field)) return false;
+  return Set(field, value);
+}
+
+std::optional<std::string_view> HashValue::Get(std::string_view field) const {
+  if (listpack_) {
+    auto it = FindSmall(field);
+    if (it == small_.end()) return std::nullopt;
+    return std::string_view(it->second);
+  }
+  auto it = big_.find(Probe(field));
+  if (it == big_.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+size_t HashValue::StrLen(std::string_view field) const {
+  auto v = Get(field);
+  return v ? v->size() : 0;
+}
+
+bool HashValue::Delete(std::string_view field) {
+  if (listpack_) {
+    auto it = FindSmall(field);
+    if (it == small_.end()) return false;
+    small_.erase(it);  // keeps the insertion order of the rest, as a listpack delete does
+    return true;
+  }
+  return big_.erase(Probe(field)) > 0;
+}
+
+void HashValue::ForEach(absl::FunctionRef<void(std::string_view, std::string_view)> fn) const {
+  if (listpack_) {
+    for (const auto& [field, value] : small_) fn(field, value);
+  } else {
+    for (const auto& [key, value] : big_) fn(key.bytes, value);
+  }
+}
+
+std::vector<std::string> HashValue::Keys() const {
+  std::vector<std::string> out;
+  out.reserve(Size());
+  ForEach([&](std::string_view f, std::string_view) { out.emplace_back(f); });
+  return out;
+}
+
+std::vector<std::string> HashValue::Values() const {
+  std::vector<std::string> out;
+  out.reserve(Size());
+  ForEach([&](std::string_view, std::string_view v) { out.emplace_back(v); });
+  return out;
+}
+
+std::vector<std::string> HashValue::GetAll() const {
+  std::vector<std::string> out;
+  out.reserve(Size() * 2);
+  ForEach([&](std::string_view f, std::string_view v) {
+    out.emplace_back(f);
+    out.emplace_back(v);
+  });
+  return out;
+}
+
+Result<int64_t> HashValue::IncrBy(std::string_view field, int64_t incr) {
+  int64_t value = 0;
+  if (auto cur = Get(field)) {
+    if (!ParseInt64(*cur, &value)) return Status::Error(kErrHashNotInteger);
+  }
+  if ((incr < 0 && value < 0 && incr < INT64_MIN - value) ||
+      (incr > 0 && value > 0 && incr > INT64_MAX - value)) {
+    return Status::Error(kErrIncrOverflow);
+  }
+  value += incr;
+  char buf[kInt64Chars];
+  Set(field, FormatInt64(value, buf));
+  return value;
+}
+
+Result<std::string> HashValue::IncrByFloat(std::string_view field, long double incr) {
+  if (!std::isfinite(incr)) return Status::Error(kErrIncrValueNanOrInf);
+  long double value = 0;
+  if (auto cur = Get(field)) {
+    if (!ParseLongDouble(*cur, &value)) return Status::Error(kErrHashNotFloat);
+  }
+  value += incr;
+  if (!std::isfinite(value)) return Status::Error(kErrNanOrInfinity);
+  std::string text = FormatLongDoubleHuman(value);
+  Set(field, text);
+  return text;
+}
+
+std::pair<std::string_view, std::string_view> HashValue::RandomField() const {
+  if (listpack_) {
+    const auto& kv = small_[types::RandomBelow(small_.size())];
+    return {kv.first, kv.second};
+  }
+  auto it = types::RandomHashed(big_);
+  return {it->first.bytes, it->second};
+}
+
+void HashValue::RandomFields(
+    int64_t count, absl::FunctionRef<void(std::string_view, std::string_view)> emit) const {
+  const size_t size = Size();
+  if (size == 0 || count == 0) return;
+  if (count < 0) {
+    // Repetitions allowed: independent draws. Unsigned negation keeps INT64_MIN defined.
+    const uint64_t n = 0 - static_cast<uint64_t>(count);
+    for (uint64_t i = 0; i < n; i++) {
+      auto [f, v] = RandomField();
+      emit(f, v);
+    }
+    return;
+  }
+  if (static_cast<uint64_t>(count) >= size) {
+    ForEach(emit);
+    return;
+  }
+  const auto picks = types::SampleIndexes(size, static_cast<size_t>(count));
+  size_t i = 0, next = 0;
+  ForEach([&](std::string_view f, std::string_view v) {
+    if (next < picks.size() && picks[next] == i) {
+      emit(f, v);
+      next++;
+    }
+    i++;
+  });
+}
+
+uint64_t HashValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
+                         std::vector<std::string>* out) const {
+  auto visit = [&](std::string_view f, std::string_view v) {
+    if (!match(f)) return;
+    out->emplace_back(f);
+    out->emplace_back(v);
+  };
+  if (listpack_) {
+    ForEach(visit);
+    return 0;
+  }
+  return types::HashOrderedScan(
+      big_, cursor, std::max<size_t>(count, 1), [](const auto& kv) { return kv.first.hash; },
+      [&](const auto& kv) { visit(kv.first.bytes, kv.second); });
+}
+
+}  // namespace slotproxy::engine
