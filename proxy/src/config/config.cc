@@ -1,0 +1,92 @@
+#include "config/config.h"
+
+#include <cassert>
+#include <cmath>
+
+#include "config/suggest.h"
+
+namespace slotproxy::config {
+
+ProxyConfig DefaultProxyConfig() { return ProxyConfig{}; }
+
+ShardConfig DefaultShardConfig() { return ShardConfig{}; }
+
+std::vector<SlotRange> EvenSlotSplit(int shards) {
+  assert(shards >= 1 && shards <= kSlotCount);
+  // Same arithmetic as redis-cli's clusterManagerCommandCreate, so a fleet made by either tool
+  // has identical ranges.
+  std::vector<SlotRange> ranges;
+  double per_node = static_cast<double>(kSlotCount) / shards;
+  double cursor = 0;
+  int first = 0;
+  for (int i = 0; i < shards; ++i) {
+    auto last = static_cast<int>(std::lround(cursor + per_node - 1));
+    if (last > kSlotCount - 1 || i == shards - 1) last = kSlotCount - 1;
+    ranges.push_back({first, last});
+    first = last + 1;
+    cursor += per_node;
+  }
+  return ranges;
+}
+
+std::vector<FleetNode> EmbeddedFleet(const EmbeddedConfig& embedded) {
+  if (!embedded.fleet.empty()) return embedded.fleet;
+  std::vector<SlotRange> ranges = EvenSlotSplit(embedded.shards);
+  std::vector<FleetNode> nodes;
+  for (int i = 0; i < embedded.shards; ++i) {
+    FleetNode node;
+    node.id = i < static_cast<int>(embedded.ids.size()) ? embedded.ids[i] : "";
+    node.host = embedded.bind;
+    node.port = embedded.base_port == 0 ? 0 : static_cast<uint16_t>(embedded.base_port + i);
+    node.slots = {ranges[i]};
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+const char* AppendFsyncName(AppendFsync value) {
+  switch (value) {
+    case AppendFsync::kAlways:
+      return "always";
+    case AppendFsync::kEverysec:
+      return "everysec";
+    case AppendFsync::kNo:
+      return "no";
+  }
+  return "?";
+}
+
+const char* LogLevelName(LogLevel value) {
+  switch (value) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kVerbose:
+      return "verbose";
+    case LogLevel::kNotice:
+      return "notice";
+    case LogLevel::kWarning:
+      return "warning";
+  }
+  return "?";
+}
+
+const char* ModeName(Mode value) { return value == Mode::kEmbedded ? "embedded" : "cluster"; }
+
+Result<LogLevel> ParseLogLevel(std::string_view text) {
+  for (LogLevel level :
+       {LogLevel::kDebug, LogLevel::kVerbose, LogLevel::kNotice, LogLevel::kWarning}) {
+    if (text == LogLevelName(level)) return level;
+  }
+  return Status::Error("invalid log level '" + Shorten(text) +
+                       "' (expected debug, verbose, notice or warning)");
+}
+
+Result<AppendFsync> ParseAppendFsync(std::string_view text) {
+  for (AppendFsync policy : {AppendFsync::kAlways, AppendFsync::kEverysec, AppendFsync::kNo}) {
+    if (text == AppendFsyncName(policy)) return policy;
+  }
+  return Status::Error("invalid appendfsync '" + Shorten(text) +
+                       "' (expected always, everysec or no)");
+}
+
+}  // namespace slotproxy::config

@@ -1,0 +1,180 @@
+// The proxy's and the shard's configuration as plain structs. Nothing here knows YAML: the
+// loader (config/loader.h) fills these, the command line (config/cli.h) overrides them, and the
+// binaries read them. Every default below is the value used when the file leaves a key out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/host_port.h"
+#include "config/units.h"
+
+namespace slotproxy::config {
+
+inline constexpr int kSlotCount = 16384;
+
+// Where the proxy's backends come from.
+enum class Mode {
+  kEmbedded,  // the proxy starts its own shards in-process and reaches them over loopback TCP
+  kCluster,   // an existing Redis Cluster (or a fleet of our shards), discovered from seeds
+};
+
+enum class AppendFsync { kAlways, kEverysec, kNo };
+
+// Redis's log level names, most verbose first.
+enum class LogLevel { kDebug, kVerbose, kNotice, kWarning };
+
+// An inclusive range of hash slots, first <= last < kSlotCount.
+struct SlotRange {
+  int first = 0;
+  int last = 0;
+
+  friend bool operator==(const SlotRange&, const SlotRange&) = default;
+};
+
+// One node of a fleet description; the same schema in the proxy's `embedded.fleet` and the
+// shard's `fleet`, so one list can be pasted into both.
+struct FleetNode {
+  std::string id;  // 40 lower-case hex digits, as Redis node ids; may be empty in EmbeddedFleet()
+  std::string host;
+  uint16_t port = 0;  // 0 only in an embedded fleet: the OS picks
+  std::vector<SlotRange> slots;
+
+  friend bool operator==(const FleetNode&, const FleetNode&) = default;
+};
+
+struct EmbeddedConfig {
+  int shards = 3;
+  uint16_t base_port = 0;  // 0: each shard gets a port the OS picks; else base_port + index
+  std::string bind = "127.0.0.1";
+  std::string data_dir = "data";  // relative paths are relative to the working directory
+  AppendFsync appendfsync = AppendFsync::kEverysec;
+  std::vector<std::string> ids;  // empty, or one id per shard
+  std::vector<FleetNode> fleet;  // optional explicit fleet; when set it replaces the above
+};
+
+struct PoolConfig {
+  int connections_per_backend = 1;  // per worker, per node
+  int max_pending_per_connection = 10000;
+  Duration reconnect_min = std::chrono::milliseconds(10);
+  Duration reconnect_max = std::chrono::seconds(2);
+};
+
+struct TimeoutsConfig {
+  Duration connect = std::chrono::milliseconds(500);
+  Duration op = std::chrono::seconds(1);  // per request, sent to reply
+  Duration client_idle{0};                // 0: idle clients are never closed (Redis `timeout 0`)
+  Duration topology_refresh = std::chrono::seconds(1);  // periodic CLUSTER SLOTS; 0: off
+};
+
+struct OutputBufferLimit {
+  uint64_t hard = 256ull << 20;  // 0: no hard limit
+  uint64_t soft = 64ull << 20;   // 0: no soft limit
+  int soft_seconds = 60;
+};
+
+struct LimitsConfig {
+  int max_clients = 10000;
+  uint64_t proto_max_bulk_len = 512ull << 20;
+  uint64_t query_buffer = 1ull << 30;
+  int max_pending_per_client = 1024;  // back-pressure mark: stop reading past it
+  OutputBufferLimit output_buffer;
+};
+
+// Credentials the proxy sends to every backend (AUTH [user] password). Empty password: none.
+struct BackendAuthConfig {
+  std::string user;
+  std::string password;
+};
+
+// A client-facing ACL user. Structure only; enforcement belongs to the session layer.
+struct UserConfig {
+  std::string name;
+  std::string password;         // plaintext, or
+  std::string password_sha256;  // 64 lower-case hex digits, or
+  bool nopass = false;          // any password is accepted
+  bool enabled = true;
+  std::vector<std::string> commands;  // ACL rules: "+@read", "-flushall", "+get", "+@all"
+  std::vector<std::string> keys;      // key patterns: "user:*"; empty: no key access
+};
+
+struct AuthConfig {
+  std::string requirepass;  // the `default` user's password; empty: no password
+  std::vector<UserConfig> users;
+};
+
+struct MetricsConfig {
+  HostPort listen{"127.0.0.1", 0};  // port 0: the metrics endpoint is off
+};
+
+struct SlowlogConfig {
+  Duration threshold = std::chrono::milliseconds(10);  // 0: log every request
+  int max_len = 128;
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::kNotice;
+  std::string file;  // empty or "stderr": standard error
+};
+
+struct ProxyConfig {
+  HostPort listen{"127.0.0.1", 7000};  // port 0: the OS picks (tests)
+  int workers = 0;                     // 0: one per CPU core
+  Mode mode = Mode::kEmbedded;
+  std::vector<HostPort> seeds;  // mode kCluster only
+  EmbeddedConfig embedded;      // mode kEmbedded only
+  PoolConfig pool;
+  TimeoutsConfig timeouts;
+  LimitsConfig limits;
+  BackendAuthConfig backend_auth;
+  AuthConfig auth;
+  MetricsConfig metrics;
+  SlowlogConfig slowlog;
+  LogConfig log;
+};
+
+struct ShardConfig {
+  uint16_t port = 6379;
+  std::string bind = "127.0.0.1";
+  std::string dir = ".";
+  bool appendonly = true;  // off only for benchmarks that compare with persistence off
+  AppendFsync appendfsync = AppendFsync::kEverysec;
+  std::string requirepass;
+  int auto_aof_rewrite_percentage = 100;  // 0: no automatic rewrite
+  uint64_t auto_aof_rewrite_min_size = 64ull << 20;
+  int maxclients = 10000;
+  std::vector<FleetNode> fleet;  // empty: a one-node cluster owning every slot
+  std::string self;              // the id of this shard's node in `fleet`
+  MetricsConfig metrics;
+  LogConfig log;
+};
+
+// The proxy's defaults: embedded mode, 3 shards, listening on 127.0.0.1:7000.
+ProxyConfig DefaultProxyConfig();
+
+// The shard's defaults: port 6379 on 127.0.0.1, data in ".", no fleet.
+ShardConfig DefaultShardConfig();
+
+// Splits the 16384 slots over `shards` nodes exactly as `redis-cli --cluster create` does
+// (3 nodes: 0-5460, 5461-10922, 10923-16383). `shards` must be in [1, kSlotCount].
+std::vector<SlotRange> EvenSlotSplit(int shards);
+
+// The nodes an embedded config describes: `fleet` when given, otherwise `shards` nodes on
+// `bind`, port base_port + i (or 0), id ids[i] (or empty: the shard makes one up), slots split
+// evenly. The config must have been validated.
+std::vector<FleetNode> EmbeddedFleet(const EmbeddedConfig& embedded);
+
+// Names as written in the YAML ("everysec", "notice", "embedded").
+const char* AppendFsyncName(AppendFsync value);
+const char* LogLevelName(LogLevel value);
+const char* ModeName(Mode value);
+
+// Parses a log level name (debug, verbose, notice, warning). Error: names the accepted values.
+Result<LogLevel> ParseLogLevel(std::string_view text);
+
+// Parses an appendfsync policy (always, everysec, no). Error: names the accepted values.
+Result<AppendFsync> ParseAppendFsync(std::string_view text);
+
+}  // namespace slotproxy::config
