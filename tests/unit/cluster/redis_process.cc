@@ -19,28 +19,44 @@
 namespace slotproxy::cluster::testing {
 namespace {
 
-// Asks the kernel for a free loopback port: bind port 0, read it back, release it.
-uint16_t FreePort() {
+// Binds 127.0.0.1:port (0 = any) and returns the bound port, or 0 when the bind fails.
+uint16_t TryBind(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  uint16_t port = 0;
+  addr.sin_port = htons(port);
+  uint16_t bound = 0;
   socklen_t len = sizeof(addr);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
   }
   ::close(fd);
-  return port;
+  return bound;
 }
 
-bool WaitForPing(uint16_t port, pid_t pid) {
+// A port the kernel hands out for bind(0) whose cluster bus port (port + 10000) exists and is
+// free too, as a cluster-enabled redis-server binds both.
+uint16_t FreePort() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const uint16_t port = TryBind(0);
+    if (port != 0 && port <= 55535 && TryBind(static_cast<uint16_t>(port + 10000)) != 0) {
+      return port;
+    }
+  }
+  return 0;
+}
+
+// Waits for +PONG. Sets *pid to -1 when the server died (and was reaped) meanwhile.
+bool WaitForPing(uint16_t port, pid_t* pid) {
   for (int attempt = 0; attempt < 100; ++attempt) {  // 100 x 50 ms = 5 s at most
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return false;  // it died (port taken?)
+    if (::waitpid(*pid, &status, WNOHANG) == *pid) {  // it died (port taken meanwhile?)
+      *pid = -1;
+      return false;
+    }
     auto conn = TestConnection::Connect(port);
     std::string line;
     if (conn && conn->Send(EncodeCommand({"PING"})) && conn->ReadLine(&line) && line == "+PONG") {
@@ -95,11 +111,11 @@ std::unique_ptr<RedisProcess> RedisProcess::Start(std::string* error) {
     const pid_t pid = port == 0 ? -1 : Spawn(port, templ);
     if (pid < 0) {
       std::filesystem::remove_all(templ);
-      *error = "cannot fork redis-server";
+      *error = "cannot find a free port or fork redis-server";
       return nullptr;
     }
     std::unique_ptr<RedisProcess> process(new RedisProcess(pid, port, templ));
-    if (WaitForPing(port, pid)) return process;
+    if (WaitForPing(port, &process->pid_)) return process;
     // The destructor stops the process and removes the directory; try another port.
   }
   *error = "redis-server did not answer PING (is it installed?)";
