@@ -99,40 +99,63 @@ std::string_view RequestErrorName(RequestError error) {
   return "unknown";
 }
 
-std::string RequestErrorMessage(RequestError error, char got) {
-  std::string out = "ERR Protocol error: ";
+namespace {
+
+// The text after "Protocol error: " for every error but kExpectedDollar.
+std::string_view FixedErrorText(RequestError error) {
   switch (error) {
-    case RequestError::kNone:
-      return "";
     case RequestError::kTooBigInlineRequest:
-      return out + "too big inline request";
+      return "too big inline request";
     case RequestError::kUnbalancedQuotes:
-      return out + "unbalanced quotes in request";
+      return "unbalanced quotes in request";
     case RequestError::kTooBigMbulkCountString:
-      return out + "too big mbulk count string";
+      return "too big mbulk count string";
     case RequestError::kInvalidMultibulkLength:
-      return out + "invalid multibulk length";
+      return "invalid multibulk length";
     case RequestError::kUnauthenticatedMultibulkLength:
-      return out + "unauthenticated multibulk length";
+      return "unauthenticated multibulk length";
     case RequestError::kTooBigBulkCountString:
-      return out + "too big bulk count string";
-    case RequestError::kExpectedDollar:
-      // addReplyErrorFormat maps CR and LF to spaces so the reply stays one line.
-      if (got == '\r' || got == '\n') got = ' ';
-      out += "expected '$', got '";
-      out += got;
-      out += '\'';
-      return out;
+      return "too big bulk count string";
     case RequestError::kInvalidBulkLength:
-      return out + "invalid bulk length";
+      return "invalid bulk length";
     case RequestError::kUnauthenticatedBulkLength:
-      return out + "unauthenticated bulk length";
+      return "unauthenticated bulk length";
+    case RequestError::kNone:
+    case RequestError::kExpectedDollar:
+      break;
   }
-  return out + "unknown";
+  return "";
+}
+
+// Appends "ERR Protocol error: ..." to `out` (append only: GCC 12 -O3 warns falsely about
+// std::string operator+ with -Wrestrict).
+void AppendErrorMessage(RequestError error, char got, std::string* out) {
+  if (error == RequestError::kNone) return;
+  out->append("ERR Protocol error: ");
+  if (error != RequestError::kExpectedDollar) {
+    out->append(FixedErrorText(error));
+    return;
+  }
+  // addReplyErrorFormat maps CR and LF to spaces so the reply stays one line.
+  if (got == '\r' || got == '\n') got = ' ';
+  out->append("expected '$', got '");
+  out->push_back(got);
+  out->push_back('\'');
+}
+
+}  // namespace
+
+std::string RequestErrorMessage(RequestError error, char got) {
+  std::string out;
+  AppendErrorMessage(error, got, &out);
+  return out;
 }
 
 std::string RequestErrorReply(RequestError error, char got) {
-  return "-" + RequestErrorMessage(error, got) + "\r\n";
+  std::string out = "-";
+  AppendErrorMessage(error, got, &out);
+  out.append("\r\n");
+  return out;
 }
 
 Status ParseResult::ToStatus() const {
