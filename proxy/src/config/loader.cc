@@ -18,6 +18,21 @@ void ReadShard(ErrorSink& sink, const Value& root, ShardConfig* config);
 
 namespace {
 
+// yaml-cpp reports a tab in indentation as a generic error; say what is wrong.
+std::string TabHint(std::string_view text, const YAML::Mark& mark) {
+  if (mark.is_null()) return "";
+  size_t start = 0;
+  for (int line = 0; line < mark.line && start != std::string_view::npos; ++line) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (start == std::string_view::npos) return "";
+  for (size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+    if (text[i] == '\t') return " (a tab in the indentation: YAML allows only spaces)";
+  }
+  return "";
+}
+
 // Parses the text as exactly one YAML document; nullopt after recording a syntax error.
 std::optional<YAML::Node> ParseDocument(ErrorSink& sink, std::string_view text) {
   try {
@@ -31,7 +46,7 @@ std::optional<YAML::Node> ParseDocument(ErrorSink& sink, std::string_view text) 
     }
     return documents[0];
   } catch (const YAML::Exception& e) {
-    sink.Add(e.mark, "", "YAML syntax error: " + e.msg);
+    sink.Add(e.mark, "", "YAML syntax error: " + e.msg + TabHint(text, e.mark));
   } catch (const std::exception& e) {
     sink.Add(YAML::Mark::null_mark(), "", std::string("cannot parse YAML: ") + e.what());
   }

@@ -69,8 +69,10 @@ void ReadEmbedded(const Section& root, EmbeddedConfig* out) {
   if (out->base_port != 0 && out->base_port + out->shards - 1 > 65535) {
     s.ErrorAtKey("base_port", "base_port + shards - 1 must not exceed 65535");
   }
-  if (s.Has("ids") && static_cast<int>(out->ids.size()) != out->shards) {
-    s.ErrorAtKey("ids", "lists " + std::to_string(out->ids.size()) + " ids for " +
+  // Count the entries as written: a malformed id was reported already.
+  std::optional<Value> ids = s.Get("ids");
+  if (ids && ids->node.IsSequence() && static_cast<int>(ids->node.size()) != out->shards) {
+    s.ErrorAtKey("ids", "lists " + std::to_string(ids->node.size()) + " ids for " +
                             std::to_string(out->shards) + " shards (give one per shard)");
   }
 }

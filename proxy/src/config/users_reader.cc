@@ -75,10 +75,16 @@ UserConfig ReadUser(ErrorSink& sink, const Value& v) {
       }
     }
   }
-  s.Bool("nopass", &user.nopass);
+  // A nopass with a bad value was reported already; counting it avoids a second error.
+  bool nopass_claimed = false;
+  if (auto nopass_value = s.Get("nopass")) {
+    std::optional<bool> nopass = ReadBool(sink, *nopass_value);
+    user.nopass = nopass.value_or(false);
+    nopass_claimed = nopass.value_or(true);
+  }
   s.Bool("enabled", &user.enabled);
   int ways =
-      (s.Has("password") ? 1 : 0) + (s.Has("password_sha256") ? 1 : 0) + (user.nopass ? 1 : 0);
+      (s.Has("password") ? 1 : 0) + (s.Has("password_sha256") ? 1 : 0) + (nopass_claimed ? 1 : 0);
   if (ways != 1) {
     sink.Add(v.mark, v.path, "give exactly one of password, password_sha256 or nopass: yes");
   }
