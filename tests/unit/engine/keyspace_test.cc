@@ -1,0 +1,194 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "cluster/crc16.h"
+#include "engine/keyspace.h"
+
+namespace slotproxy::engine {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+std::string Get(Keyspace& ks, std::string_view key) {
+  Entry* e = ks.Find(key, kNow);
+  REQUIRE(e != nullptr);
+  REQUIRE(e->type() == ObjType::kString);
+  char buf[kInt64Chars];
+  return std::string(e->StringValue(buf));
+}
+
+TEST_CASE("keyspace: set, find, encodings", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  CHECK(ks.Find("a", kNow) == nullptr);
+  ks.SetString("a", "hello");
+  CHECK(Get(ks, "a") == "hello");
+  CHECK(Keyspace::ObjectEncoding(ks.Find("a", kNow)) == "embstr");
+  // Redis 7.0 answers (checked against redis-server): int for canonical int64s, embstr up to
+  // 44 bytes, raw above.
+  ks.SetString("a", "12");
+  CHECK(Keyspace::ObjectEncoding(ks.Find("a", kNow)) == "int");
+  CHECK(ks.Find("a", kNow)->int_value() == 12);
+  CHECK(Get(ks, "a") == "12");
+  for (const char* s : {"-0", "007", "+1", " 1", "1.0", "", "9223372036854775808"}) {
+    ks.SetString("a", s);
+    INFO(s);
+    CHECK(Keyspace::ObjectEncoding(ks.Find("a", kNow)) == "embstr");
+    CHECK(Get(ks, "a") == s);
+  }
+  ks.SetString("a", std::string(44, 'x'));
+  CHECK(Keyspace::ObjectEncoding(ks.Find("a", kNow)) == "embstr");
+  ks.SetString("a", std::string(45, 'x'));
+  CHECK(Keyspace::ObjectEncoding(ks.Find("a", kNow)) == "raw");
+  CHECK(Get(ks, "a") == std::string(45, 'x'));
+  ks.SetString("a", std::string(46, 'y'));  // raw overwritten in place
+  CHECK(Get(ks, "a") == std::string(46, 'y'));
+  CHECK(ks.Find("a", kNow)->StringLength() == 46);
+  ks.SetString("a", "-9223372036854775808");
+  CHECK(ks.Find("a", kNow)->StringLength() == 20);
+  CHECK(ks.Size() == 1);
+}
+
+TEST_CASE("keyspace: binary keys and values", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  const std::string key("k\0ey", 4);
+  const std::string value("v\0\xff", 3);
+  ks.SetString(key, value);
+  CHECK(ks.Find(std::string_view("k", 1), kNow) == nullptr);
+  CHECK(Get(ks, key) == value);
+  ks.SetString("", "empty key");
+  CHECK(Get(ks, "") == "empty key");
+  CHECK(ks.Size() == 2);
+}
+
+TEST_CASE("keyspace: delete and flush", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  for (int i = 0; i < 1000; i++) ks.SetString("key:" + std::to_string(i), std::to_string(i * 7));
+  CHECK(ks.Size() == 1000);
+  CHECK(ks.Delete("key:5", kNow));
+  CHECK_FALSE(ks.Delete("key:5", kNow));
+  CHECK_FALSE(ks.Exists("key:5", kNow));
+  CHECK(ks.Exists("key:6", kNow));
+  CHECK(ks.Size() == 999);
+  size_t total = 0;
+  for (uint16_t s = 0; s < kSlots; s++) total += ks.CountKeysInSlot(s);
+  CHECK(total == 999);
+  ks.Flush();
+  CHECK(ks.Size() == 0);
+  CHECK(ks.CountKeysInSlot(cluster::KeySlot("key:6")) == 0);
+  ks.SetString("again", "1");
+  CHECK(ks.Size() == 1);
+}
+
+TEST_CASE("keyspace: per-slot index", "[keyspace][slots]") {
+  Keyspace ks(cluster::KeySlot);
+  // Hash tags put these in one slot.
+  for (int i = 0; i < 50; i++) ks.SetString("{user1}:" + std::to_string(i), "v");
+  for (int i = 0; i < 30; i++) ks.SetString("{user2}:" + std::to_string(i), "v");
+  const uint16_t s1 = cluster::KeySlot("user1");
+  const uint16_t s2 = cluster::KeySlot("user2");
+  REQUIRE(s1 != s2);
+  CHECK(ks.CountKeysInSlot(s1) == 50);
+  CHECK(ks.CountKeysInSlot(s2) == 30);
+  auto keys = ks.KeysInSlot(s1, 10);
+  CHECK(keys.size() == 10);
+  for (const auto& k : keys) CHECK(cluster::KeySlot(k) == s1);
+  std::set<std::string> all;
+  for (const auto& k : ks.KeysInSlot(s2, 1000)) all.insert(k);
+  CHECK(all.size() == 30);
+  // Overwrites (which may reallocate the entry) keep the index consistent.
+  ks.SetString("{user1}:3", std::string(100, 'z'));
+  ks.SetString("{user1}:4", "12345");
+  ks.SetString("{user1}:5", "shorter");
+  CHECK(ks.CountKeysInSlot(s1) == 50);
+  CHECK(ks.KeysInSlot(s1, 1000).size() == 50);
+  ks.Delete("{user1}:7", kNow);
+  CHECK(ks.CountKeysInSlot(s1) == 49);
+  CHECK(ks.DeleteKeysInSlot(s1) == 49);
+  CHECK(ks.CountKeysInSlot(s1) == 0);
+  CHECK(ks.KeysInSlot(s1, 10).empty());
+  CHECK(ks.Size() == 30);
+  CHECK(ks.Find("{user2}:29", kNow)->slot() == s2);
+}
+
+TEST_CASE("keyspace: rename", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  ks.SetString("src", "value");
+  ks.SetExpire(ks.Find("src", kNow), kNow + 5000);
+  CHECK(ks.Rename("src", "dst", false, kNow) == RenameResult::kOk);
+  CHECK(ks.Find("src", kNow) == nullptr);
+  CHECK(Get(ks, "dst") == "value");
+  CHECK(ks.GetExpire(ks.Find("dst", kNow)) == kNow + 5000);
+  CHECK(ks.ExpiresCount() == 1);
+  CHECK(ks.CountKeysInSlot(cluster::KeySlot("dst")) == 1);
+  CHECK(ks.CountKeysInSlot(cluster::KeySlot("src")) == 0);
+  CHECK(ks.Rename("nokey", "x", false, kNow) == RenameResult::kNoSuchKey);
+  ks.SetString("other", "12");
+  CHECK(ks.Rename("dst", "other", true, kNow) == RenameResult::kTargetExists);
+  CHECK(Get(ks, "other") == "12");
+  CHECK(ks.Rename("other", "dst", false, kNow) == RenameResult::kOk);  // replaces dst
+  CHECK(Get(ks, "dst") == "12");
+  CHECK(Keyspace::ObjectEncoding(ks.Find("dst", kNow)) == "int");
+  CHECK(ks.GetExpire(ks.Find("dst", kNow)) == -1);  // the TTL follows the source
+  CHECK(ks.ExpiresCount() == 0);
+  CHECK(ks.Size() == 1);
+  CHECK(ks.Rename("dst", "dst", true, kNow) == RenameResult::kOk);
+  ks.SetString("long", std::string(60, 'l'));
+  CHECK(ks.Rename("long", "long2", false, kNow) == RenameResult::kOk);
+  CHECK(Get(ks, "long2") == std::string(60, 'l'));
+}
+
+TEST_CASE("keyspace: copy", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  ks.SetString("a", std::string(60, 'a'));
+  ks.SetExpire(ks.Find("a", kNow), kNow + 100);
+  CHECK(ks.Copy("a", "a", false, kNow) == CopyResult::kSameKey);
+  CHECK(ks.Copy("none", "b", false, kNow) == CopyResult::kNoSuchKey);
+  CHECK(ks.Copy("a", "b", false, kNow) == CopyResult::kOk);
+  CHECK(Get(ks, "b") == std::string(60, 'a'));
+  CHECK(ks.GetExpire(ks.Find("b", kNow)) == kNow + 100);
+  // A deep copy: changing the source leaves the copy alone.
+  CHECK(ks.Append("a", "!", kNow).ok());
+  CHECK(Get(ks, "b") == std::string(60, 'a'));
+  ks.SetString("c", "7");
+  CHECK(ks.Copy("c", "b", false, kNow) == CopyResult::kTargetExists);
+  CHECK(ks.Copy("c", "b", true, kNow) == CopyResult::kOk);
+  CHECK(Get(ks, "b") == "7");
+  CHECK(ks.GetExpire(ks.Find("b", kNow)) == -1);
+  CHECK(ks.ExpiresCount() == 1);
+  CHECK(ks.Size() == 3);
+}
+
+TEST_CASE("keyspace: keys matching and random key", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  CHECK_FALSE(ks.RandomKey(kNow).has_value());
+  for (const char* k : {"foo_a", "foo_b", "foo_c", "key_x", "key_y", "key_z"}) ks.SetString(k, "1");
+  auto foo = ks.KeysMatching("foo*", kNow);
+  std::sort(foo.begin(), foo.end());
+  CHECK(foo == std::vector<std::string>{"foo_a", "foo_b", "foo_c"});
+  CHECK(ks.KeysMatching("*", kNow).size() == 6);
+  CHECK(ks.KeysMatching("key_[xy]", kNow).size() == 2);
+  ks.SetString("", "empty");
+  CHECK(ks.KeysMatching("*", kNow).size() == 7);  // "*" returns the empty key as Redis does
+  CHECK(ks.KeysMatching("?*", kNow).size() == 6);
+  std::set<std::string> seen;
+  for (int i = 0; i < 500; i++) {
+    auto k = ks.RandomKey(kNow);
+    REQUIRE(k.has_value());
+    REQUIRE(ks.Find(*k, kNow) != nullptr);
+    seen.insert(*k);
+  }
+  CHECK(seen.size() == 7);
+}
+
+TEST_CASE("keyspace: type names", "[keyspace]") {
+  CHECK(TypeName(ObjType::kZSet) == "zset");
+  CHECK(ParseTypeName("STRING") == ObjType::kString);
+  CHECK(ParseTypeName("Hash") == ObjType::kHash);
+  CHECK_FALSE(ParseTypeName("nosuch").has_value());
+}
+
+}  // namespace
+}  // namespace slotproxy::engine
