@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "engine/errors.h"
 #include "engine/numbers.h"
 #include "engine/types/type_errors.h"
@@ -196,7 +198,17 @@ void HashValue::RandomFields(
     ForEach(emit);
     return;
   }
-  const auto picks = types::SampleIndexes(size, static_cast<size_t>(count));
+  const size_t want = static_cast<size_t>(count);
+  if (!listpack_ && want * 3 <= size) {
+    // Few picks from a big hash: random draws until enough distinct ones, O(want log n).
+    absl::flat_hash_set<const types::HashedKey*> picked;
+    while (picked.size() < want) {
+      auto it = types::RandomHashed(big_);
+      if (picked.insert(&it->first).second) emit(it->first.bytes, it->second);
+    }
+    return;
+  }
+  const auto picks = types::SampleIndexes(size, want);
   size_t i = 0, next = 0;
   ForEach([&](std::string_view f, std::string_view v) {
     if (next < picks.size() && picks[next] == i) {
