@@ -91,6 +91,12 @@ pid_t Spawn(uint16_t port, const std::string& dir) {
                         dir.c_str(),
                         "--logfile",
                         log.c_str(),
+                        "--repl-diskless-sync-delay",
+                        "0",
+                        "--repl-ping-replica-period",
+                        "1",
+                        "--cluster-node-timeout",
+                        "5000",
                         "--daemonize",
                         "no",
                         nullptr};

@@ -1,0 +1,161 @@
+// Topology parsing against real redis-server 7.0 nodes: a single node owning every slot, and a
+// 3-master, 3-replica cluster built by redis-cli --cluster create. The SLOTS and SHARDS parses
+// are checked against CLUSTER MYID / CLUSTER NODES, an independent source.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/topology.h"
+#include "redis_process.h"
+#include "resp/value.h"
+
+namespace slotproxy::cluster {
+namespace {
+
+using testing::EncodeCommand;
+using testing::RedisProcess;
+using testing::TestConnection;
+
+resp::Value Query(TestConnection& conn, const std::vector<std::string>& command) {
+  REQUIRE(conn.Send(EncodeCommand(command)));
+  const std::string raw = conn.ReadRawReply();
+  REQUIRE_FALSE(raw.empty());
+  size_t consumed = 0;
+  Result<resp::Value> value = resp::DecodeValue(raw, &consumed);
+  REQUIRE(value.ok());
+  return value.value();
+}
+
+TEST_CASE("A real single node owning all slots, RESP2 and RESP3") {
+  std::string error;
+  auto redis = RedisProcess::Start(&error);
+  REQUIRE(redis != nullptr);
+  auto conn = TestConnection::Connect(redis->port());
+  REQUIRE(conn != nullptr);
+  REQUIRE(Query(*conn, {"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str == "OK");
+  const std::string myid = Query(*conn, {"CLUSTER", "MYID"}).str;
+
+  for (int protocol : {2, 3}) {
+    INFO("RESP" << protocol);
+    if (protocol == 3) REQUIRE(Query(*conn, {"HELLO", "3"}).type == resp::ValueType::kMap);
+    // A node that never met another reports an empty endpoint: the answering host is used.
+    Result<SlotMapPtr> slots =
+        ParseClusterSlots(Query(*conn, {"CLUSTER", "SLOTS"}), "127.0.0.1", 1);
+    REQUIRE(slots.ok());
+    REQUIRE(slots.value()->node_count() == 1);
+    CHECK(slots.value()->FullyCovered());
+    CHECK(slots.value()->node(0).id == myid);
+    CHECK(slots.value()->node(0).Address() == "127.0.0.1:" + std::to_string(redis->port()));
+
+    Result<SlotMapPtr> shards =
+        ParseClusterShards(Query(*conn, {"CLUSTER", "SHARDS"}), "127.0.0.1", 1);
+    REQUIRE(shards.ok());
+    CHECK(shards.value()->FullyCovered());
+    CHECK(shards.value()->node(0).id == myid);
+    CHECK(shards.value()->node(0).health == NodeHealth::kOnline);
+  }
+}
+
+// One line of CLUSTER NODES: id, address, master id ("-" for masters) and slot ranges.
+struct NodesLine {
+  std::string id;
+  std::string address;  // ip:port (the @cport part removed)
+  std::string master;
+  std::vector<SlotRange> slots;
+};
+
+std::vector<NodesLine> ParseNodesText(const std::string& text) {
+  std::vector<NodesLine> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    NodesLine out;
+    std::string flags, ping, pong, epoch, link, slot;
+    fields >> out.id >> out.address >> flags >> out.master >> ping >> pong >> epoch >> link;
+    out.address = out.address.substr(0, out.address.find('@'));
+    while (fields >> slot) {
+      const size_t dash = slot.find('-');
+      const int start = std::stoi(slot.substr(0, dash));
+      const int end = dash == std::string::npos ? start : std::stoi(slot.substr(dash + 1));
+      out.slots.push_back({static_cast<uint16_t>(start), static_cast<uint16_t>(end)});
+    }
+    lines.push_back(out);
+  }
+  return lines;
+}
+
+// Every master and replica relation in `map` agrees with CLUSTER NODES.
+void CheckAgainstNodes(const SlotMap& map, const std::vector<NodesLine>& nodes) {
+  REQUIRE(map.node_count() == nodes.size());
+  for (const NodesLine& line : nodes) {
+    INFO("node " << line.id << " " << line.address);
+    const NodeIndex index = map.FindNodeById(line.id);
+    REQUIRE(index != kNoNode);
+    CHECK(map.node(index).Address() == line.address);
+    if (line.master == "-") {
+      CHECK(map.node(index).role == NodeRole::kMaster);
+      CHECK(map.SlotsOwnedBy(index) == line.slots);
+    } else {
+      REQUIRE(map.node(index).role == NodeRole::kReplica);
+      CHECK(map.node(map.node(index).master).id == line.master);
+    }
+  }
+}
+
+// True once CLUSTER SLOTS shows the whole cluster: all slots, and every replica listed (a
+// replica appears only after its first sync).
+bool Converged(TestConnection& conn, SlotMapPtr* out) {
+  Result<SlotMapPtr> map = ParseClusterSlots(Query(conn, {"CLUSTER", "SLOTS"}), "127.0.0.1", 1);
+  REQUIRE(map.ok());
+  *out = map.value();
+  return map.value()->FullyCovered() && map.value()->node_count() == 6;
+}
+
+TEST_CASE("A real 3-master 3-replica cluster: SLOTS and SHARDS agree with CLUSTER NODES") {
+  std::vector<std::unique_ptr<RedisProcess>> servers;
+  std::string command = "timeout 60 redis-cli --cluster create --cluster-replicas 1 --cluster-yes";
+  for (int i = 0; i < 6; ++i) {
+    std::string error;
+    servers.push_back(RedisProcess::Start(&error));
+    REQUIRE(servers.back() != nullptr);
+    command += " 127.0.0.1:" + std::to_string(servers.back()->port());
+  }
+  const std::string output = testing::RunShell(command, "");
+  INFO("redis-cli said: " << output);
+  REQUIRE(output.find("[OK] All 16384 slots covered") != std::string::npos);
+
+  auto conn = TestConnection::Connect(servers[0]->port());
+  REQUIRE(conn != nullptr);
+  SlotMapPtr slots;
+  for (int attempt = 0; attempt < 150 && !Converged(*conn, &slots); ++attempt) {  // <= 30 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(slots->FullyCovered());
+  REQUIRE(slots->node_count() == 6);
+  const std::vector<NodesLine> nodes = ParseNodesText(Query(*conn, {"CLUSTER", "NODES"}).str);
+  CheckAgainstNodes(*slots, nodes);
+
+  for (int protocol : {2, 3}) {
+    INFO("RESP" << protocol);
+    if (protocol == 3) REQUIRE(Query(*conn, {"HELLO", "3"}).type == resp::ValueType::kMap);
+    Result<SlotMapPtr> shards =
+        ParseClusterShards(Query(*conn, {"CLUSTER", "SHARDS"}), "127.0.0.1", 1);
+    REQUIRE(shards.ok());
+    CheckAgainstNodes(*shards.value(), nodes);
+    Result<SlotMapPtr> again =
+        ParseClusterSlots(Query(*conn, {"CLUSTER", "SLOTS"}), "127.0.0.1", 1);
+    REQUIRE(again.ok());
+    CheckAgainstNodes(*again.value(), nodes);
+    // SHARDS as the health source over the SLOTS map: every node is online by now or loading.
+    SlotMapPtr merged = again.value()->WithHealthFrom(*shards.value());
+    for (const Node& node : merged->nodes()) CHECK(node.health != NodeHealth::kUnknown);
+  }
+}
+
+}  // namespace
+}  // namespace slotproxy::cluster
