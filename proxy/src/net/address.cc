@@ -1,6 +1,7 @@
 #include "net/address.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 
 #include <cstring>
@@ -24,6 +25,31 @@ Status ParseIpAddress(const std::string& host, uint16_t port, sockaddr_storage* 
     return Status();
   }
   return Status::Error("invalid IP address '" + host + "' (expected an IPv4 or IPv6 literal)");
+}
+
+Result<std::string> ResolveBlocking(const std::string& host) {
+  sockaddr_storage literal;
+  if (ParseIpAddress(host, 0, &literal).ok()) return host == "localhost" ? "127.0.0.1" : host;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &list);
+  if (rc != 0) return Status::Error("cannot resolve '" + host + "': " + gai_strerror(rc));
+  std::string chosen;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    sockaddr_storage addr{};
+    std::memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    std::string text = FormatSockaddr(addr);  // "ip:0" or "[ip]:0"
+    text = text.substr(0, text.rfind(':'));
+    if (text.size() >= 2 && text.front() == '[') text = text.substr(1, text.size() - 2);
+    if (chosen.empty() || ai->ai_family == AF_INET) chosen = text;
+    if (ai->ai_family == AF_INET) break;
+  }
+  freeaddrinfo(list);
+  if (chosen.empty()) return Status::Error("cannot resolve '" + host + "': no IP address");
+  return chosen;
 }
 
 std::string FormatHostPort(const std::string& ip, uint16_t port) {

@@ -15,6 +15,11 @@ namespace slotproxy::net {
 // loop never blocks on DNS, so names must be resolved before they reach sp_net.
 Status ParseIpAddress(const std::string& host, uint16_t port, sockaddr_storage* out);
 
+// Resolves a host name with getaddrinfo and returns its first address as an IP literal (IPv4
+// preferred); an IP literal is returned unchanged. BLOCKS on DNS: call it at start-up or on a
+// thread that runs no loop, never from a loop callback. Error text names the host.
+Result<std::string> ResolveBlocking(const std::string& host);
+
 // "127.0.0.1:6379", or "[::1]:6379" for IPv6 (Redis's anetFormatAddr layout).
 std::string FormatHostPort(const std::string& ip, uint16_t port);
 

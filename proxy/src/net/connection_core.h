@@ -44,6 +44,7 @@ struct TcpConnection::Core final : internal::TurnParticipant {
   void MarkDirty();
   void FlushNow();
   void AfterAllWritten();
+  void CountWritten(size_t n);
 
   void FlushFromLoop() override;
   void RedeliverFromLoop() override;
@@ -74,9 +75,12 @@ struct TcpConnection::Core final : internal::TurnParticipant {
   CloseReason graceful_reason;  // reason to report once a graceful close completes
 
   InputBuffer input;
-  std::string out;       // gathered this turn
-  std::string inflight;  // handed to uv_write; must live until the write callback
+  std::string out;             // gathered this turn
+  std::string inflight;        // handed to uv_write; must live until the write callback
+  size_t inflight_offset = 0;  // prefix of `inflight` that uv_try_write already sent
   uint64_t writes = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
   std::string peer_address;
   std::string local_address;
 

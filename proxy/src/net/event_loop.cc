@@ -181,6 +181,8 @@ void EventLoop::RemoveBeforeSleep(HookId id) {
 }
 
 uint64_t EventLoop::WriteCount() const { return state_->write_count; }
+uint64_t EventLoop::BytesRead() const { return state_->bytes_read; }
+uint64_t EventLoop::BytesWritten() const { return state_->bytes_written; }
 
 uv_loop_s* EventLoop::raw() { return &state_->loop; }
 

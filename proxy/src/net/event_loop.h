@@ -66,6 +66,9 @@ class EventLoop {
   // Number of socket writes (uv_try_write or uv_write, counted once per flush) issued by all
   // connections of this loop. For tests and metrics.
   uint64_t WriteCount() const;
+  // Bytes read from / handed to the kernel by all connections of this loop (metrics).
+  uint64_t BytesRead() const;
+  uint64_t BytesWritten() const;
 
   // The libuv loop, for sp_net's own implementation files.
   uv_loop_s* raw();

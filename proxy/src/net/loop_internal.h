@@ -67,6 +67,8 @@ struct LoopState {
   bool scratch_in_use = false;
 
   uint64_t write_count = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
 
   // Removes `p` from every list (called when a participant's memory is released).
   void Forget(TurnParticipant* p);

@@ -54,8 +54,10 @@ void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     }
     return;
   }
-  if (c->state != State::kOpen) return;  // draining or lingering: discard
   const size_t n = static_cast<size_t>(nread);
+  c->bytes_read += n;
+  c->ls->bytes_read += n;
+  if (c->state != State::kOpen) return;  // draining or lingering: discard
   if (buf->base == c->ls->scratch.get()) {
     c->input.AttachExternal(buf->base, n);
   } else {
@@ -67,6 +69,7 @@ void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
 void OnWrite(uv_write_t* req, int status) {
   Core* c = static_cast<Core*>(req->data);
   c->write_in_flight = false;
+  if (status == 0) c->CountWritten(c->inflight.size() - c->inflight_offset);
   ReleaseIfHuge(c->inflight);
   if (status == UV_ECANCELED || c->state >= State::kClosing) return;
   if (status < 0) {
@@ -286,6 +289,7 @@ void Core::FlushNow() {
   ++ls->write_count;
   uv_buf_t buf = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));
   int n = uv_try_write(stream(), &buf, 1);
+  if (n > 0) CountWritten(static_cast<size_t>(n));
   if (n >= 0 && static_cast<size_t>(n) == out.size()) {
     ReleaseIfHuge(out);
     AfterAllWritten();
@@ -299,6 +303,7 @@ void Core::FlushNow() {
   // Double buffering: the in-flight bytes move to `inflight` (kept alive until OnWrite), and
   // `out` takes over inflight's old capacity for the output of the coming turns.
   inflight.swap(out);
+  inflight_offset = done;
   buf = uv_buf_init(inflight.data() + done, static_cast<unsigned>(inflight.size() - done));
   int rc = uv_write(&write_req, stream(), &buf, 1, OnWrite);
   if (rc < 0) {
@@ -306,6 +311,11 @@ void Core::FlushNow() {
     return;
   }
   write_in_flight = true;
+}
+
+void Core::CountWritten(size_t n) {
+  bytes_written += n;
+  ls->bytes_written += n;
 }
 
 void Core::AfterAllWritten() {
@@ -403,5 +413,7 @@ const std::string& TcpConnection::PeerAddress() const { return core_->peer_addre
 const std::string& TcpConnection::LocalAddress() const { return core_->local_address; }
 
 uint64_t TcpConnection::WriteCount() const { return core_->writes; }
+uint64_t TcpConnection::BytesRead() const { return core_->bytes_read; }
+uint64_t TcpConnection::BytesWritten() const { return core_->bytes_written; }
 
 }  // namespace slotproxy::net

@@ -122,6 +122,9 @@ class TcpConnection {
 
   // Number of flushes that issued a socket write on this connection (tests, metrics).
   uint64_t WriteCount() const;
+  // Bytes received from the socket / handed to the kernel so far (metrics).
+  uint64_t BytesRead() const;
+  uint64_t BytesWritten() const;
 
   // Internal: sp_net's implementation object.
   struct Core;

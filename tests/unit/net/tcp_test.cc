@@ -35,6 +35,10 @@ TEST_CASE("Echo of many message sizes", "[net][tcp]") {
     REQUIRE(client.received.size() == expected.size());
     REQUIRE(client.received == expected);
   }
+  REQUIRE(client.conn->BytesWritten() == expected.size());
+  REQUIRE(client.conn->BytesRead() == expected.size());
+  REQUIRE(loop.BytesRead() == 2 * expected.size());  // the server's reads and the client's
+  REQUIRE(loop.BytesWritten() == 2 * expected.size());
   client.conn.reset();
   REQUIRE(RunUntil(loop, [&] { return server.closed == 1; }));
   REQUIRE(server.reasons[0].kind == CloseReason::Kind::kEof);
