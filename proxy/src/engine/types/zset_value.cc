@@ -1,0 +1,318 @@
+#include "engine/types/zset_value.h"
+
+#include <cmath>
+
+namespace slotproxy::engine {
+
+const ZSetValue::Node ZSetValue::kBefore{0, 0, std::string()};
+const ZSetValue::Node ZSetValue::kAfter{0, 0, std::string()};
+
+bool ZSetValue::KeyLess::operator()(const Key& a, const Key& b) const {
+  if (a.score != b.score) return a.score < b.score;
+  if (a.node == b.node) return false;
+  if (a.node == &kBefore || b.node == &kAfter) return true;
+  if (a.node == &kAfter || b.node == &kBefore) return false;
+  return a.node->member < b.node->member;
+}
+
+ZSetValue::~ZSetValue() = default;
+
+std::unique_ptr<ZSetValue> ZSetValue::Clone() const {
+  auto out = std::make_unique<ZSetValue>();
+  out->listpack_ = listpack_;
+  for (const Key& k : order_) out->Insert(k.score, k.node->member);
+  return out;
+}
+
+ZSetValue::Node* ZSetValue::Find(std::string_view member) const {
+  auto it = members_.find(types::HashedView{types::StableHash(member), member});
+  return it == members_.end() ? nullptr : it->get();
+}
+
+void ZSetValue::Insert(double score, std::string_view member) {
+  auto node =
+      std::make_unique<Node>(Node{Stored(score), types::StableHash(member), std::string(member)});
+  const Node* raw = node.get();
+  members_.insert(std::move(node));
+  order_.insert(Key{raw->score, raw});
+}
+
+void ZSetValue::Erase(const Node* node) {
+  order_.erase(Key{node->score, node});
+  auto it = members_.find(types::HashedView{node->hash, node->member});
+  members_.erase(it);  // destroys *node
+}
+
+void ZSetValue::SetScore(Node* node, double score) {
+  order_.erase(Key{node->score, node});
+  node->score = Stored(score);
+  order_.insert(Key{node->score, node});
+}
+
+ZAddResult ZSetValue::Add(double score, std::string_view member, ZAddFlags flags,
+                          double* new_score) {
+  if (Node* n = Find(member)) {
+    if (flags.nx) return ZAddResult::kSkipped;
+    const double current = n->score;
+    if (flags.incr) {
+      score += current;
+      if (std::isnan(score)) return ZAddResult::kNaN;
+    }
+    if ((flags.lt && score >= current) || (flags.gt && score <= current)) {
+      return ZAddResult::kSkipped;
+    }
+    if (new_score != nullptr) *new_score = score;
+    if (score == current) return ZAddResult::kUnchanged;
+    SetScore(n, score);
+    return ZAddResult::kUpdated;
+  }
+  if (flags.xx) return ZAddResult::kSkipped;
+  if (listpack_ && (Size() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue)) {
+    listpack_ = false;  // zsetConvert: for good
+  }
+  Insert(score, member);
+  if (new_score != nullptr) *new_score = score;  // the computed score, even -0 in a listpack
+  return ZAddResult::kAdded;
+}
+
+bool ZSetValue::Remove(std::string_view member) {
+  const Node* n = Find(member);
+  if (n == nullptr) return false;
+  Erase(n);
+  return true;
+}
+
+std::optional<double> ZSetValue::Score(std::string_view member) const {
+  const Node* n = Find(member);
+  if (n == nullptr) return std::nullopt;
+  return n->score;
+}
+
+std::optional<uint64_t> ZSetValue::Rank(std::string_view member, bool reverse) const {
+  const Node* n = Find(member);
+  if (n == nullptr) return std::nullopt;
+  const uint64_t rank = order_.order_of_key(Key{n->score, n});
+  return reverse ? Size() - 1 - rank : rank;
+}
+
+size_t ZSetValue::Count(const ZScoreRange& range) const {
+  if (range.Empty()) return 0;
+  const size_t lo = order_.order_of_key(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
+  const size_t hi = order_.order_of_key(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
+  return hi > lo ? hi - lo : 0;
+}
+
+ZSetValue::OrderIt ZSetValue::FirstInRange(const ZScoreRange& range) const {
+  if (range.Empty()) return order_.end();
+  auto it = order_.lower_bound(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
+  if (it == order_.end() || !range.BelowMax(it->score)) return order_.end();
+  return it;
+}
+
+ZSetValue::OrderIt ZSetValue::LastInRange(const ZScoreRange& range) const {
+  if (range.Empty()) return order_.end();
+  auto it = order_.lower_bound(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
+  if (it == order_.begin()) return order_.end();
+  --it;
+  return range.AboveMin(it->score) ? it : order_.end();
+}
+
+ZSetValue::OrderIt ZSetValue::FirstInLex(const ZLexRange& range) const {
+  // zslIsInLexRange: the range must be non-empty, the last member >= min, the first <= max.
+  if (range.Empty() || order_.empty()) return order_.end();
+  if (!range.AboveMin(std::prev(order_.end())->node->member) ||
+      !range.BelowMax(order_.begin()->node->member)) {
+    return order_.end();
+  }
+  OrderIt it = order_.end();
+  if (listpack_) {
+    // zzlFirstInLexRange walks from the head, which matters when scores differ.
+    for (it = order_.begin(); it != order_.end(); ++it) {
+      if (range.AboveMin(it->node->member)) break;
+    }
+  } else {
+    // The skiplist descends assuming members sorted (equal scores): binary search on rank.
+    size_t lo = 0, hi = Size();
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (range.AboveMin(order_.find_by_order(mid)->node->member)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    it = order_.find_by_order(lo);
+  }
+  if (it == order_.end() || !range.BelowMax(it->node->member)) return order_.end();
+  return it;
+}
+
+ZSetValue::OrderIt ZSetValue::LastInLex(const ZLexRange& range) const {
+  if (range.Empty() || order_.empty()) return order_.end();
+  if (!range.AboveMin(std::prev(order_.end())->node->member) ||
+      !range.BelowMax(order_.begin()->node->member)) {
+    return order_.end();
+  }
+  OrderIt it = order_.end();
+  if (listpack_) {
+    for (auto r = order_.end(); r != order_.begin();) {
+      --r;
+      if (range.BelowMax(r->node->member)) {
+        it = r;
+        break;
+      }
+    }
+  } else {
+    size_t lo = 0, hi = Size();  // first rank whose member is above max
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (range.BelowMax(order_.find_by_order(mid)->node->member)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (lo > 0) it = order_.find_by_order(lo - 1);
+  }
+  if (it == order_.end() || !range.AboveMin(it->node->member)) return order_.end();
+  return it;
+}
+
+size_t ZSetValue::LexCount(const ZLexRange& range) const {
+  auto first = FirstInLex(range);
+  if (first == order_.end()) return 0;
+  if (listpack_) {
+    size_t n = 0;
+    for (auto it = first; it != order_.end() && range.BelowMax(it->node->member); ++it) n++;
+    return n;
+  }
+  const size_t first_rank = order_.order_of_key(*first);
+  auto last = LastInLex(range);
+  if (last == order_.end()) return Size() - first_rank;
+  const size_t last_rank = order_.order_of_key(*last);
+  return last_rank >= first_rank ? last_rank - first_rank + 1 : 0;
+}
+
+void ZSetValue::ForEach(ZEmit emit) const {
+  for (const Key& k : order_) emit(k.node->member, k.node->score);
+}
+
+bool ZSetValue::NormalizeRanks(int64_t* start, int64_t* stop) const {
+  const int64_t size = static_cast<int64_t>(Size());
+  if (*start < 0) *start += size;
+  if (*stop < 0) *stop += size;
+  if (*start < 0) *start = 0;
+  if (*start > *stop || *start >= size) return false;
+  if (*stop >= size) *stop = size - 1;
+  return true;
+}
+
+void ZSetValue::RangeByRank(int64_t start, int64_t stop, bool reverse, ZEmit emit) const {
+  if (!NormalizeRanks(&start, &stop)) return;
+  const size_t n = static_cast<size_t>(stop - start + 1);
+  if (!reverse) {
+    auto it = order_.find_by_order(static_cast<size_t>(start));
+    for (size_t i = 0; i < n; i++, ++it) emit(it->node->member, it->node->score);
+    return;
+  }
+  auto it = order_.find_by_order(Size() - 1 - static_cast<size_t>(start));
+  for (size_t i = 0; i < n; i++) {
+    emit(it->node->member, it->node->score);
+    if (it != order_.begin()) --it;
+  }
+}
+
+namespace {
+
+// Walks from `it` forward or backward over a pb_ds tree, skipping `offset` elements first and then
+// emitting at most `count` (negative: all) while `in_range` holds.
+template <class Tree, class InRange>
+void WalkLimited(const Tree& tree, typename Tree::const_iterator it, bool reverse, int64_t offset,
+                 int64_t count, InRange in_range, ZEmit emit) {
+  if (offset < 0 || it == tree.end()) return;
+  bool valid = true;
+  auto advance = [&] {
+    if (!reverse) {
+      valid = ++it != tree.end();
+    } else if (it == tree.begin()) {
+      valid = false;
+    } else {
+      --it;
+    }
+  };
+  for (; valid && offset > 0; offset--) advance();
+  for (; valid && count != 0; count = count > 0 ? count - 1 : count) {
+    if (!in_range(*it)) break;
+    emit(it->node->member, it->node->score);
+    advance();
+  }
+}
+
+}  // namespace
+
+void ZSetValue::RangeByScore(const ZScoreRange& range, bool reverse, int64_t offset, int64_t count,
+                             ZEmit emit) const {
+  WalkLimited(
+      order_, reverse ? LastInRange(range) : FirstInRange(range), reverse, offset, count,
+      [&](const Key& k) { return reverse ? range.AboveMin(k.score) : range.BelowMax(k.score); },
+      emit);
+}
+
+void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset, int64_t count,
+                           ZEmit emit) const {
+  WalkLimited(
+      order_, reverse ? LastInLex(range) : FirstInLex(range), reverse, offset, count,
+      [&](const Key& k) {
+        return reverse ? range.AboveMin(k.node->member) : range.BelowMax(k.node->member);
+      },
+      emit);
+}
+
+std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
+  std::vector<std::pair<std::string, double>> out;
+  while (out.size() < count && !order_.empty()) {
+    const Node* n = order_.begin()->node;
+    out.emplace_back(n->member, n->score);
+    Erase(n);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
+  std::vector<std::pair<std::string, double>> out;
+  while (out.size() < count && !order_.empty()) {
+    const Node* n = std::prev(order_.end())->node;
+    out.emplace_back(n->member, n->score);
+    Erase(n);
+  }
+  return out;
+}
+
+size_t ZSetValue::RemoveRangeByScore(const ZScoreRange& range) {
+  std::vector<const Node*> doomed;
+  for (auto it = FirstInRange(range); it != order_.end() && range.BelowMax(it->score); ++it) {
+    doomed.push_back(it->node);
+  }
+  for (const Node* n : doomed) Erase(n);
+  return doomed.size();
+}
+
+size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
+  if (!NormalizeRanks(&start, &stop)) return 0;
+  std::vector<const Node*> doomed;
+  auto it = order_.find_by_order(static_cast<size_t>(start));
+  for (int64_t i = start; i <= stop; i++, ++it) doomed.push_back(it->node);
+  for (const Node* n : doomed) Erase(n);
+  return doomed.size();
+}
+
+size_t ZSetValue::RemoveRangeByLex(const ZLexRange& range) {
+  std::vector<const Node*> doomed;
+  for (auto it = FirstInLex(range); it != order_.end() && range.BelowMax(it->node->member); ++it) {
+    doomed.push_back(it->node);
+  }
+  for (const Node* n : doomed) Erase(n);
+  return doomed.size();
+}
+
+}  // namespace slotproxy::engine
