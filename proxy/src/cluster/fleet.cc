@@ -82,7 +82,7 @@ Result<std::vector<FleetNode>> MakeEvenFleet(std::string_view host, std::span<co
     node.id = NodeIdFromSeed(std::string(id_seed) + ":" + std::to_string(i));
     node.host = std::string(host);
     node.port = ports[i];
-    node.ranges.push_back(split.value()[i]);
+    node.slots.push_back(split.value()[i]);
     fleet.push_back(std::move(node));
   }
   return fleet;
@@ -109,7 +109,7 @@ Result<SlotMapPtr> SlotMapFromFleet(std::span<const FleetNode> fleet, uint64_t v
     node.port = f.port;
     Result<NodeIndex> index = builder.AddNode(std::move(node));
     if (!index.ok()) return Status::Error(where + ": " + index.status().message());
-    for (const SlotRange& range : f.ranges) {
+    for (const SlotRange& range : f.slots) {
       Status status = builder.AssignSlots(range, index.value());
       if (!status.ok()) return Status::Error(where + ": " + status.message());
     }

@@ -18,10 +18,10 @@ namespace slotproxy::cluster {
 inline constexpr size_t kNodeIdLength = 40;
 
 struct FleetNode {
-  std::string id;                 // kNodeIdLength lowercase hex characters
-  std::string host;               // address the other nodes and the proxy connect to
-  uint16_t port = 0;              // client port
-  std::vector<SlotRange> ranges;  // slots this master owns; may be empty
+  std::string id;                // kNodeIdLength lowercase hex characters
+  std::string host;              // address the other nodes and the proxy connect to
+  uint16_t port = 0;             // client port
+  std::vector<SlotRange> slots;  // ranges this master owns; may be empty (config::FleetNode::slots)
 };
 
 // Splits the 16384 slots over `masters` nodes exactly as `redis-cli --cluster create` does
