@@ -1,5 +1,7 @@
 #include "config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -7,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "config/suggest.h"
 #include "config/yaml_reader.h"
 
 namespace slotproxy::config {
@@ -33,18 +36,51 @@ std::string TabHint(std::string_view text, const YAML::Mark& mark) {
   return "";
 }
 
+// Records where each document starts and ignores everything else.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Checks that the text holds at most one document. Not YAML::LoadAll: in yaml-cpp 0.7 it loops
+// forever, allocating, on a stray ',' at the top level (jbeder/yaml-cpp#1040, fixed upstream by
+// PR #1319 after 0.7), because the parser reports a new empty document without consuming
+// anything. Here a document that starts where the previous one did is that case.
+bool CheckSingleDocument(ErrorSink& sink, std::string_view text) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+  }
+  if (counter.starts.size() < 2) return true;
+  const YAML::Mark& second = counter.starts[1];
+  if (second.pos == counter.starts[0].pos) {
+    std::string shown = Shorten(text.substr(second.pos, 1));
+    sink.Add(second, "", "YAML syntax error: unexpected '" + shown + "'");
+  } else {
+    sink.Add(second, "", "more than one YAML document (remove the second '---')");
+  }
+  return false;
+}
+
 // Parses the text as exactly one YAML document; nullopt after recording a syntax error.
 std::optional<YAML::Node> ParseDocument(ErrorSink& sink, std::string_view text) {
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.empty()) return YAML::Node();
-    if (documents.size() > 1) {
-      YAML::Mark mark = documents[1].Mark();
-      sink.Add(mark.is_null() ? documents[0].Mark() : mark, "",
-               "more than one YAML document (remove the second '---')");
-      return std::nullopt;
-    }
-    return documents[0];
+    if (!CheckSingleDocument(sink, text)) return std::nullopt;
+    return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     sink.Add(e.mark, "", "YAML syntax error: " + e.msg + TabHint(text, e.mark));
   } catch (const std::exception& e) {

@@ -172,7 +172,9 @@ Section::Section(ErrorSink& sink, Value v, std::span<const std::string_view> key
     return;
   }
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies: yaml-cpp's operator-> returns a temporary proxy, so a reference would dangle.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     YAML::Mark key_mark = key.Mark().is_null() ? mark_ : key.Mark();
     if (!key.IsScalar()) {
       sink.Add(key_mark, path_, "keys must be plain names");
@@ -193,7 +195,7 @@ Section::Section(ErrorSink& sink, Value v, std::span<const std::string_view> key
                "duplicate key (first at line " + std::to_string(first->key_mark.line + 1) + ")");
       continue;
     }
-    fields_.push_back({name, key_mark, it->second});
+    fields_.push_back({name, key_mark, value});
   }
 }
 
