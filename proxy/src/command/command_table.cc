@@ -122,6 +122,7 @@ const CommandInfo* CommandTable::FindSubcommand(const CommandInfo& container,
 const CommandInfo* CommandTable::Lookup(std::span<const std::string_view> args) const {
   if (args.empty()) return nullptr;
   const CommandInfo* base = Find(args[0]);
+  if (base != nullptr && base->parent != nullptr) return nullptr;  // "config|get" is no request
   if (base == nullptr || args.size() == 1 || !base->IsContainer()) return base;
   return FindSubcommand(*base, args[1]);
 }
@@ -143,8 +144,7 @@ Result<int> CommandTable::MergeLearnedCommand(const CommandInfo& info) {
     parent = FindMutable(std::string_view(lower).substr(0, bar));
     if (parent == nullptr || parent->parent != nullptr || bar + 1 == lower.size() ||
         lower.find('|', bar + 1) != std::string::npos) {
-      return Status::Error(
-          absl::StrCat("ERR learned subcommand '", lower, "' has no known container"));
+      return Status::Error("ERR learned subcommand '" + lower + "' has no known container");
     }
   }
   return AddLearned(info, parent);

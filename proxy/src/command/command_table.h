@@ -41,7 +41,7 @@ class CommandTable {
   // Redis's lookupCommand for a request: args[0] is the command; when it is a container and
   // args.size() > 1, args[1] selects the subcommand. nullptr when unknown (see
   // UnknownCommandError for the reply). A container alone (e.g. "CONFIG") returns the container,
-  // whose arity check then fails as in Redis.
+  // whose arity check then fails as in Redis. args[0] never names a subcommand ("config|get").
   const CommandInfo* Lookup(std::span<const std::string_view> args) const;
 
   // Top-level rows sorted by name (what COMMAND and COMMAND DOCS list).

@@ -19,6 +19,7 @@ import os
 import random
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_command_table as gen  # noqa: E402  (reuses its RESP3 client and server launcher)
 
