@@ -1,5 +1,6 @@
 #include "resp/request_parser.h"
 
+#include <cassert>
 #include <cstring>
 
 namespace slotproxy::resp {
@@ -181,6 +182,8 @@ void RequestParser::StartLine(size_t pos) {
 }
 
 ParseResult RequestParser::Parse(std::string_view buffer) {
+  // The caller must pass at least the bytes it kept after kNeedMore.
+  assert(state_ == State::kStart || (pos_ <= buffer.size() && scan_ <= buffer.size()));
   args_.clear();
   size_t consumed = 0;
   for (;;) {
@@ -214,10 +217,14 @@ ParseResult RequestParser::Parse(std::string_view buffer) {
 }
 
 ParseResult RequestParser::NeedMore(size_t consumed) {
-  // Rebase so the offsets stay relative to the first byte the caller keeps.
-  start_ -= consumed;
-  pos_ -= consumed;
-  scan_ -= consumed;
+  if (state_ == State::kStart) {
+    start_ = pos_ = scan_ = 0;
+  } else {
+    // Rebase so the offsets stay relative to the first byte the caller keeps.
+    start_ -= consumed;
+    pos_ -= consumed;
+    scan_ -= consumed;
+  }
   ParseResult result;
   result.status = RequestStatus::kNeedMore;
   result.consumed = consumed;

@@ -96,7 +96,8 @@ struct ParseResult {
 // `consumed` prefix, unchanged (it may have moved in memory), plus any new bytes at the end.
 // Progress is kept as offsets between calls, so a partial command is never rescanned: total
 // work is linear in the input however it is split, and nothing is allocated in advance for an
-// announced bulk length. Not thread-safe; one parser per connection.
+// announced bulk length. The caller bounds its own buffer (Redis's client-query-buffer-limit).
+// Not thread-safe; one parser per connection.
 class RequestParser {
  public:
   explicit RequestParser(RequestLimits limits = {});
@@ -125,7 +126,9 @@ class RequestParser {
   // Finds the '\r' ending the header line at pos_ (Redis: strchr from the line start), resuming
   // the search at scan_. Returns its offset, or npos when it is not there (yet).
   size_t FindHeaderEnd(std::string_view buffer);
+  // kNeedMore after dropping `consumed` skipped bytes; rebases the offsets of a partial command.
   ParseResult NeedMore(size_t consumed);
+  // kError for the command starting at start_; resets the parser.
   ParseResult Fail(RequestError error, char got = 0);
   // Ends the multibulk at pos_, building args_ from spans_.
   ParseResult CompleteMultibulk(std::string_view buffer);
