@@ -1,0 +1,8 @@
+// Handlers of the string command family (issue 3). Empty until the family lands.
+#include "server/handler_tables.h"
+
+namespace slotproxy::server {
+
+std::span<const HandlerRow> StringHandlers() { return {}; }
+
+}  // namespace slotproxy::server
