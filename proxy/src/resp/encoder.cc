@@ -32,7 +32,16 @@ void Encoder::Line(char prefix, std::string_view s) {
 
 void Encoder::SimpleString(std::string_view s) { Line('+', s); }
 
-void Encoder::Error(std::string_view message) { Line('-', message); }
+void Encoder::Error(std::string_view message) {
+  // addReplyErrorFormat: sdstrim(s, "\r\n") first, then the remaining CR/LF become spaces.
+  const size_t first = message.find_first_not_of("\r\n");
+  if (first == std::string_view::npos) {
+    message = {};
+  } else {
+    message = message.substr(first, message.find_last_not_of("\r\n") - first + 1);
+  }
+  Line('-', message);
+}
 
 void Encoder::Integer(int64_t v) { Header(':', v); }
 

@@ -28,7 +28,7 @@ class Encoder {
   // "+<s>\r\n". CR and LF inside `s` become spaces so the reply stays one line.
   void SimpleString(std::string_view s);
   // "-<message>\r\n"; `message` starts with the error code ("ERR ...", "MOVED ...").
-  // CR and LF become spaces, as in Redis's addReplyErrorFormat.
+  // As Redis's addReplyErrorFormat: CR/LF at either end are trimmed, the others become spaces.
   void Error(std::string_view message);
   // ":<v>\r\n".
   void Integer(int64_t v);

@@ -29,6 +29,8 @@ TEST_CASE("scalar replies", "[encoder]") {
     CHECK(Encode(p, [](Encoder& e) { e.Error("ERR unknown command"); }) ==
           "-ERR unknown command\r\n");
     CHECK(Encode(p, [](Encoder& e) { e.Error("ERR x\ny"); }) == "-ERR x y\r\n");
+    CHECK(Encode(p, [](Encoder& e) { e.Error("\nERR x\r\ny\r\n"); }) == "-ERR x  y\r\n");
+    CHECK(Encode(p, [](Encoder& e) { e.Error("\r\n"); }) == "-\r\n");
     CHECK(Encode(p, [](Encoder& e) { e.Integer(0); }) == ":0\r\n");
     CHECK(Encode(p, [](Encoder& e) { e.Integer(-42); }) == ":-42\r\n");
     CHECK(Encode(p, [](Encoder& e) { e.Integer(std::numeric_limits<int64_t>::min()); }) ==
