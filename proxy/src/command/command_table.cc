@@ -152,8 +152,12 @@ Result<int> CommandTable::MergeLearnedCommand(const CommandInfo& info) {
 
 Result<int> CommandTable::AddLearned(const CommandInfo& info, CommandInfo* parent) {
   std::string lower = ToLower(info.name);
-  if (parent != nullptr && lower.find('|') == std::string::npos) {
-    lower = std::string(parent->name) + "|" + lower;  // a bare subcommand name
+  if (parent != nullptr) {
+    // The container's name, whatever prefix (or none) the backend gave the subcommand.
+    size_t bar = lower.rfind('|');
+    std::string sub = bar == std::string::npos ? lower : lower.substr(bar + 1);
+    if (sub.empty()) return 0;  // nothing to look it up by
+    lower = std::string(parent->name) + "|" + sub;
   }
   if (lower.size() > kMaxCommandNameLength) {
     return Status::Error("ERR learned command name is empty or too long");

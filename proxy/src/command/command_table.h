@@ -52,9 +52,10 @@ class CommandTable {
 
   // Adds a command learned from a backend (deep copy: `info` may point into a reply buffer)
   // and its subcommands, skipping every row already known. A subcommand row ("a|b") is added to
-  // its known container. A row without key specs but with a legacy key range gets a range spec,
-  // as Redis does for module commands. Returns the number of rows added; an error (and no change)
-  // when the table is frozen, the name is empty, too long or has an unknown container.
+  // its known container; the subcommands of `info` are renamed "<info.name>|<part after the
+  // last '|'>" (one level, as Redis). A row without key specs but with a legacy key range gets a
+  // range spec, as Redis does for module commands. Returns the number of rows added; an error (and
+  // no change) when the table is frozen, the name is empty, too long or has an unknown container.
   Result<int> MergeLearnedCommand(const CommandInfo& info);
 
   // Forbids further merges; lookups are then safe from any thread.
