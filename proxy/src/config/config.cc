@@ -44,6 +44,28 @@ std::vector<FleetNode> EmbeddedFleet(const EmbeddedConfig& embedded) {
   return nodes;
 }
 
+std::string ShardDataDir(const EmbeddedConfig& embedded, int index) {
+  std::string dir = embedded.data_dir;
+  if (!dir.empty() && dir.back() != '/') dir += '/';
+  return dir + "shard-" + std::to_string(index);
+}
+
+std::vector<std::string> RestartOnlyChanges(const ProxyConfig& running, const ProxyConfig& loaded) {
+  std::vector<std::string> changed;
+  auto check = [&](bool same, const char* path) {
+    if (!same) changed.emplace_back(path);
+  };
+  check(running.listen == loaded.listen, "listen");
+  check(running.workers == loaded.workers, "workers");
+  check(running.mode == loaded.mode, "mode");
+  check(running.seeds == loaded.seeds, "seeds");
+  check(running.embedded == loaded.embedded, "embedded");
+  check(running.pool == loaded.pool, "pool");
+  check(running.backend_auth == loaded.backend_auth, "backend_auth");
+  check(running.metrics == loaded.metrics, "metrics");
+  return changed;
+}
+
 const char* AppendFsyncName(AppendFsync value) {
   switch (value) {
     case AppendFsync::kAlways:

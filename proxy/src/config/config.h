@@ -53,6 +53,8 @@ struct EmbeddedConfig {
   AppendFsync appendfsync = AppendFsync::kEverysec;
   std::vector<std::string> ids;  // empty, or one id per shard
   std::vector<FleetNode> fleet;  // optional explicit fleet; when set it replaces the above
+
+  friend bool operator==(const EmbeddedConfig&, const EmbeddedConfig&) = default;
 };
 
 struct PoolConfig {
@@ -60,6 +62,8 @@ struct PoolConfig {
   int max_pending_per_connection = 10000;
   Duration reconnect_min = std::chrono::milliseconds(10);
   Duration reconnect_max = std::chrono::seconds(2);
+
+  friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
 };
 
 struct TimeoutsConfig {
@@ -67,12 +71,16 @@ struct TimeoutsConfig {
   Duration op = std::chrono::seconds(1);  // per request, sent to reply
   Duration client_idle{0};                // 0: idle clients are never closed (Redis `timeout 0`)
   Duration topology_refresh = std::chrono::seconds(1);  // periodic CLUSTER SLOTS; 0: off
+
+  friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };
 
 struct OutputBufferLimit {
   uint64_t hard = 256ull << 20;  // 0: no hard limit
   uint64_t soft = 64ull << 20;   // 0: no soft limit
   int soft_seconds = 60;
+
+  friend bool operator==(const OutputBufferLimit&, const OutputBufferLimit&) = default;
 };
 
 struct LimitsConfig {
@@ -81,12 +89,16 @@ struct LimitsConfig {
   uint64_t query_buffer = 1ull << 30;
   int max_pending_per_client = 1024;  // back-pressure mark: stop reading past it
   OutputBufferLimit output_buffer;
+
+  friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
 
 // Credentials the proxy sends to every backend (AUTH [user] password). Empty password: none.
 struct BackendAuthConfig {
   std::string user;
   std::string password;
+
+  friend bool operator==(const BackendAuthConfig&, const BackendAuthConfig&) = default;
 };
 
 // A client-facing ACL user. Structure only; enforcement belongs to the session layer.
@@ -98,25 +110,35 @@ struct UserConfig {
   bool enabled = true;
   std::vector<std::string> commands;  // ACL rules: "+@read", "-flushall", "+get", "+@all"
   std::vector<std::string> keys;      // key patterns: "user:*"; empty: no key access
+
+  friend bool operator==(const UserConfig&, const UserConfig&) = default;
 };
 
 struct AuthConfig {
   std::string requirepass;  // the `default` user's password; empty: no password
   std::vector<UserConfig> users;
+
+  friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
 struct MetricsConfig {
   HostPort listen{"127.0.0.1", 0};  // port 0: the metrics endpoint is off
+
+  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };
 
 struct SlowlogConfig {
   Duration threshold = std::chrono::milliseconds(10);  // 0: log every request
   int max_len = 128;
+
+  friend bool operator==(const SlowlogConfig&, const SlowlogConfig&) = default;
 };
 
 struct LogConfig {
   LogLevel level = LogLevel::kNotice;
   std::string file;  // empty or "stderr": standard error
+
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };
 
 struct ProxyConfig {
@@ -133,6 +155,8 @@ struct ProxyConfig {
   MetricsConfig metrics;
   SlowlogConfig slowlog;
   LogConfig log;
+
+  friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
 };
 
 struct ShardConfig {
@@ -149,6 +173,8 @@ struct ShardConfig {
   std::string self;              // the id of this shard's node in `fleet`
   MetricsConfig metrics;
   LogConfig log;
+
+  friend bool operator==(const ShardConfig&, const ShardConfig&) = default;
 };
 
 // The proxy's defaults: embedded mode, 3 shards, listening on 127.0.0.1:7000.
@@ -165,6 +191,16 @@ std::vector<SlotRange> EvenSlotSplit(int shards);
 // `bind`, port base_port + i (or 0), id ids[i] (or empty: the shard makes one up), slots split
 // evenly. The config must have been validated.
 std::vector<FleetNode> EmbeddedFleet(const EmbeddedConfig& embedded);
+
+// The data directory of embedded shard `index`: "<data_dir>/shard-<index>", so that every
+// shard's append-only file stays put across restarts as long as the shard count does.
+std::string ShardDataDir(const EmbeddedConfig& embedded, int index);
+
+// The key paths whose values differ between `running` and `loaded` but cannot change while the
+// proxy runs (listen, workers, mode, seeds, embedded, pool, backend_auth, metrics): a SIGHUP
+// reload applies the rest (timeouts, limits, auth, slowlog, log) and logs these as needing a
+// restart. Empty when everything that changed can be applied live.
+std::vector<std::string> RestartOnlyChanges(const ProxyConfig& running, const ProxyConfig& loaded);
 
 // Names as written in the YAML ("everysec", "notice", "embedded").
 const char* AppendFsyncName(AppendFsync value);

@@ -226,3 +226,32 @@ TEST_CASE("The error list is capped") {
 
 }  // namespace
 }  // namespace slotproxy::config
+
+namespace slotproxy::config {
+namespace {
+
+TEST_CASE("ShardDataDir puts each embedded shard in its own folder") {
+  EmbeddedConfig e;
+  CHECK(ShardDataDir(e, 0) == "data/shard-0");
+  e.data_dir = "/var/lib/slotproxy/";
+  CHECK(ShardDataDir(e, 2) == "/var/lib/slotproxy/shard-2");
+}
+
+TEST_CASE("RestartOnlyChanges lists what a reload cannot apply") {
+  ProxyConfig running = DefaultProxyConfig();
+  ProxyConfig loaded = running;
+  loaded.timeouts.op = std::chrono::seconds(3);
+  loaded.limits.max_clients = 5;
+  loaded.log.level = LogLevel::kDebug;
+  loaded.slowlog.max_len = 1;
+  loaded.auth.requirepass = "x";
+  CHECK(RestartOnlyChanges(running, loaded).empty());
+  loaded.listen.port = 7001;
+  loaded.embedded.shards = 5;
+  loaded.metrics.listen.port = 9000;
+  CHECK(RestartOnlyChanges(running, loaded) ==
+        std::vector<std::string>{"listen", "embedded", "metrics"});
+}
+
+}  // namespace
+}  // namespace slotproxy::config
