@@ -70,7 +70,7 @@ bool ValidBigNumber(std::string_view s) {
 bool IsLineType(char type) { return type == '+' || type == '-' || type == ',' || type == '('; }
 
 bool IsKnownType(char type) {
-  return std::strchr("+-:_,#($!=*%~>|", type) != nullptr && type != '\0';
+  return std::strchr("+-:_,#($!=*%~>|;.", type) != nullptr && type != '\0';
 }
 
 ValueType AggregateType(char type) {
@@ -101,8 +101,9 @@ inline const char* FastNumber(const char* p, const char* end, int64_t* out) {
   while (p < end) {
     unsigned digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
     if (digit > 9) break;
+    if (p - start == 18) return nullptr;  // a 19th digit could overflow
     value = value * 10 + digit;
-    if (++p - start > 18) return nullptr;
+    ++p;
   }
   if (p == start || end - p < 2 || p[0] != '\r' || p[1] != '\n') return nullptr;
   *out = negative ? -value : value;
@@ -167,6 +168,9 @@ void ReplyParser::Reset() {
   line_scan_ = 0;
   bulk_start_ = 0;
   bulk_type_ = 0;
+  streamed_length_ = 0;
+  in_streamed_string_ = false;
+  after_attribute_ = false;
   started_ = false;
   failed_ = false;
 }
@@ -198,8 +202,13 @@ bool ReplyParser::TryFast(const char* data, size_t size) {
       after = FastScalar(data, end, limits_);
       break;
     case '$':
-      type = (size > 1 && data[1] == '-') ? ValueType::kNull : ValueType::kBulkString;
       after = FastScalar(data, end, limits_);
+      type = ValueType::kBulkString;
+      if (size > 1 && data[1] == '-') {
+        // Only the canonical "$-1\r\n" here; odd spellings such as "$-0" take the slow path.
+        if (after != data + 5) return false;
+        type = ValueType::kNull;
+      }
       break;
     case '*':
       after = FastArray(data, end, limits_, &null);
@@ -231,14 +240,16 @@ ReplyStatus ReplyParser::ParseSlow(const char* data, size_t size) {
     if (bulk_type_ != 0) {
       // pos_ is the end of the pending payload + CRLF: skipped by length, never scanned.
       if (size < pos_) return ReplyStatus::kNeedMore;
+      // A chunk of a streamed string is part of an element, not one.
+      element_done = bulk_type_ != ';';
       step = FinishBulk(data);
-      element_done = true;
     } else {
       step = ParseLine(data, size, &element_done);
     }
+    if (step == Step::kContinue && element_done) step = ElementDone(&element_done);
     if (step == Step::kNeedMore) return ReplyStatus::kNeedMore;
     if (step == Step::kError) return ReplyStatus::kError;
-    if (element_done && ElementDone()) return Complete(data);
+    if (element_done) return Complete(data);
   }
 }
 
@@ -247,6 +258,8 @@ ReplyParser::Step ReplyParser::ParseLine(const char* data, size_t size, bool* el
   if (pos_ >= size) return Step::kNeedMore;
   const char type = data[pos_];
   if (!IsKnownType(type)) return Fail("unknown reply type byte");
+  // Inside a streamed string only its chunks may come, and chunks nowhere else.
+  if (in_streamed_string_ != (type == ';')) return Fail("invalid streamed string chunk");
   size_t from = std::max(line_scan_, pos_ + 1);
   const void* found = from < size ? std::memchr(data + from, '\n', size - from) : nullptr;
   if (found == nullptr) {
@@ -256,14 +269,44 @@ ReplyParser::Step ReplyParser::ParseLine(const char* data, size_t size, bool* el
   size_t lf = static_cast<size_t>(static_cast<const char*>(found) - data);
   if (lf < pos_ + 2 || data[lf - 1] != '\r') return Fail("reply line not terminated by CRLF");
   std::string_view line(data + pos_ + 1, lf - 1 - (pos_ + 1));
-  size_t line_start = pos_ + 1;
+  const size_t line_start = pos_ + 1;
   line_scan_ = 0;
   pos_ = lf + 1;
+  const bool follows_attribute = after_attribute_;
+  after_attribute_ = false;
+  *element_done = true;
+  switch (type) {
+    case '$':
+    case '!':
+    case '=':
+    case ';':
+      return StartBulk(type, line, element_done);
+    case '*':
+    case '%':
+    case '~':
+    case '>':
+    case '|':
+      return StartAggregate(type, line, element_done);
+    case '.':
+      // Ends a streamed aggregate, which is then an element of its parent.
+      // (A streamed frame starts at an odd count for a map, so an even count means a key
+      // without its value.)
+      if (!line.empty() || stack_.empty() || !stack_.back().streamed || follows_attribute ||
+          (stack_.back().map && stack_.back().remaining % 2 == 0)) {
+        return Fail("unexpected streamed aggregate end");
+      }
+      stack_.pop_back();
+      return Step::kContinue;
+    default:
+      return ScalarLine(type, line, line_start);
+  }
+}
+
+ReplyParser::Step ReplyParser::ScalarLine(char type, std::string_view line, size_t line_start) {
   if (IsLineType(type) && line.size() > static_cast<uint64_t>(limits_.max_line_length)) {
     return Fail("reply line too long");
   }
   int64_t number = 0;
-  *element_done = true;
   switch (type) {
     case '+':
       SetTop(ValueType::kSimpleString);
@@ -295,18 +338,6 @@ ReplyParser::Step ReplyParser::ParseLine(const char* data, size_t size, bool* el
       if (!ValidBigNumber(line)) return Fail("invalid big number");
       SetTop(ValueType::kBigNumber);
       return Step::kContinue;
-    case '$':
-    case '!':
-    case '=':
-      if (!ParseInt64(line, &number)) return Fail("invalid bulk length");
-      return StartBulk(type, number, element_done);
-    case '*':
-    case '%':
-    case '~':
-    case '>':
-    case '|':
-      if (!ParseInt64(line, &number)) return Fail("invalid multibulk length");
-      return StartAggregate(type, number, element_done);
     default:
       return Fail("unknown reply type byte");
   }
@@ -321,24 +352,38 @@ ReplyParser::Step ReplyParser::LineNeedMore(char type, size_t size, bool ends_wi
       return Fail("reply line too long");
     }
   } else if (have > kMaxNumberLine) {
-    return Fail(type == '$' || type == '!' || type == '=' ? "invalid bulk length"
-                : type == ':'                             ? "invalid integer"
-                                                          : "invalid multibulk length");
+    return Fail(type == '$' || type == '!' || type == '=' || type == ';' ? "invalid bulk length"
+                : type == ':'                                            ? "invalid integer"
+                              : "invalid multibulk length");
   }
   return Step::kNeedMore;
 }
 
-ReplyParser::Step ReplyParser::StartBulk(char type, int64_t length, bool* element_done) {
-  if (length < 0) {
-    if (length == -1 && type == '$') {  // RESP2 null bulk
-      SetTop(ValueType::kNull);
+ReplyParser::Step ReplyParser::StartBulk(char type, std::string_view line, bool* element_done) {
+  if (type == '$' && line == "?") {  // RESP3 streamed string: ;N chunks up to ;0
+    SetTop(ValueType::kBulkString);
+    in_streamed_string_ = true;
+    streamed_length_ = 0;
+    *element_done = false;
+    return Step::kContinue;
+  }
+  int64_t length = 0;
+  if (!ParseInt64(line, &length)) return Fail("invalid bulk length");
+  if (length == -1 && type == '$') {  // RESP2 null bulk
+    SetTop(ValueType::kNull);
+    return Step::kContinue;
+  }
+  if (length < 0 || length > limits_.max_bulk_length) return Fail("invalid bulk length");
+  if (type == ';') {
+    streamed_length_ += length;
+    if (streamed_length_ > limits_.max_bulk_length) return Fail("invalid bulk length");
+    if (length == 0) {  // the last chunk
+      in_streamed_string_ = false;
       return Step::kContinue;
     }
-    return Fail("invalid bulk length");
   }
-  if (length > limits_.max_bulk_length) return Fail("invalid bulk length");
   if (type == '=' && length < 4) return Fail("invalid verbatim string");
-  if (stack_.empty()) {
+  if (stack_.empty() && type != ';') {
     if (type == '!') {
       SetTop(ValueType::kError);
       info_.message_offset = pos_;
@@ -363,45 +408,57 @@ ReplyParser::Step ReplyParser::FinishBulk(const char* data) {
   return Step::kContinue;
 }
 
-ReplyParser::Step ReplyParser::StartAggregate(char type, int64_t count, bool* element_done) {
-  if (count < 0) {
-    if (count == -1 && type == '*') {  // RESP2 null array
-      SetTop(ValueType::kNull);
-      return Step::kContinue;
-    }
+ReplyParser::Step ReplyParser::StartAggregate(char type, std::string_view line,
+                                              bool* element_done) {
+  const bool attribute = type == '|';
+  const bool map = type == '%' || attribute;
+  // Streamed (RESP3 "*?", "%?", "~?"): up to the limit, until ".".
+  const bool streamed = line == "?" && (type == '*' || type == '%' || type == '~');
+  int64_t count = limits_.max_aggregate_length;
+  if (!streamed && !ParseInt64(line, &count)) return Fail("invalid multibulk length");
+  if (count == -1 && type == '*') {  // RESP2 null array
+    SetTop(ValueType::kNull);
+    return Step::kContinue;
+  }
+  if (count < 0 || count > limits_.max_aggregate_length) {
     return Fail("invalid multibulk length");
   }
-  if (count > limits_.max_aggregate_length) return Fail("invalid multibulk length");
   if (stack_.size() >= static_cast<size_t>(std::max(limits_.max_depth, 0))) {
     return Fail("reply nesting too deep");
   }
-  const bool attribute = type == '|';
   if (attribute) {
     if (stack_.empty()) info_.has_attribute = true;
   } else {
     SetTop(AggregateType(type));
   }
-  const int64_t elements = (type == '%' || attribute) ? 2 * count : count;
+  // A streamed frame counts down from one past its limit, so reaching 0 means "too many".
+  const int64_t elements = (map ? 2 * count : count) + (streamed ? 1 : 0);
   if (elements == 0) {
     // An empty aggregate is a finished element; an empty attribute annotates what follows.
     *element_done = !attribute;
     return Step::kContinue;
   }
-  stack_.push_back(Frame{elements, attribute});
+  stack_.push_back(Frame{elements, attribute, streamed, map});
   *element_done = false;
   return Step::kContinue;
 }
 
-bool ReplyParser::ElementDone() {
+ReplyParser::Step ReplyParser::ElementDone(bool* reply_done) {
+  *reply_done = false;
   while (!stack_.empty()) {
     Frame& frame = stack_.back();
-    if (--frame.remaining > 0) return false;
+    if (--frame.remaining > 0) return Step::kContinue;
+    if (frame.streamed) return Fail("invalid multibulk length");
     const bool attribute = frame.attribute;
     stack_.pop_back();
-    // A finished attribute is not an element of its parent: the value it annotates follows.
-    if (attribute) return false;
+    if (attribute) {
+      // A finished attribute is not an element of its parent: the value it annotates follows.
+      after_attribute_ = true;
+      return Step::kContinue;
+    }
   }
-  return true;
+  *reply_done = true;
+  return Step::kContinue;
 }
 
 void ReplyParser::SetTop(ValueType type) {
@@ -419,6 +476,7 @@ ReplyStatus ReplyParser::Complete(const char* data) {
   line_scan_ = 0;
   bulk_type_ = 0;
   started_ = false;
+  after_attribute_ = false;
   return ReplyStatus::kComplete;
 }
 

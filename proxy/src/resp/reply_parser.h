@@ -1,6 +1,8 @@
 // ReplyParser: finds the exact byte span of one complete RESP2/RESP3 reply, so the proxy can pass
 // backend replies through as raw bytes. It never copies or decodes payloads; bulk payloads are
-// skipped by their announced length.
+// skipped by their announced length. Every RESP3 type is accepted, including attributes (which
+// form one span with the reply they precede), pushes, and the streamed forms ("$?" with ";N"
+// chunks, "*?"/"%?"/"~?" ended by ".") that Redis 7 never sends but the spec defines.
 #pragma once
 
 #include <cstddef>
@@ -78,8 +80,12 @@ class ReplyParser {
 
  private:
   struct Frame {
-    int64_t remaining;  // elements still expected (a map/attribute counts keys and values)
-    bool attribute;     // an attribute does not count as an element of its parent
+    // Elements still expected (a map/attribute counts keys and values); for a streamed
+    // aggregate, one more than the elements still allowed.
+    int64_t remaining;
+    bool attribute;  // an attribute does not count as an element of its parent
+    bool streamed;   // RESP3 "*?"-style aggregate, ended by "."
+    bool map;        // elements come in key/value pairs
   };
   // Outcome of one step of the slow path.
   enum class Step : uint8_t { kContinue, kNeedMore, kError };
@@ -87,11 +93,12 @@ class ReplyParser {
   bool TryFast(const char* data, size_t size);
   ReplyStatus ParseSlow(const char* data, size_t size);
   Step ParseLine(const char* data, size_t size, bool* element_done);
+  Step ScalarLine(char type, std::string_view line, size_t line_start);
   Step LineNeedMore(char type, size_t size, bool ends_with_cr);
-  Step StartBulk(char type, int64_t length, bool* element_done);
-  Step StartAggregate(char type, int64_t count, bool* element_done);
+  Step StartBulk(char type, std::string_view line, bool* element_done);
+  Step StartAggregate(char type, std::string_view line, bool* element_done);
   Step FinishBulk(const char* data);
-  bool ElementDone();
+  Step ElementDone(bool* reply_done);
   ReplyStatus Complete(const char* data);
   Step Fail(const char* reason);
   void SetTop(ValueType type);
@@ -100,11 +107,14 @@ class ReplyParser {
   ReplyInfo info_;
   std::vector<Frame> stack_;
   const char* error_ = "";
-  size_t pos_ = 0;         // start of the next header line, or end of the pending bulk
-  size_t line_scan_ = 0;   // bytes of the current header line already searched for '\n'
-  size_t bulk_start_ = 0;  // payload start of the pending bulk
-  char bulk_type_ = 0;     // '$', '!' or '=' while a bulk payload is pending, else 0
-  bool started_ = false;   // progress was kept from an earlier call
+  size_t pos_ = 0;                   // start of the next header line, or end of the pending bulk
+  size_t line_scan_ = 0;             // bytes of the current header line already searched for '\n'
+  size_t bulk_start_ = 0;            // payload start of the pending bulk
+  char bulk_type_ = 0;               // '$', '!', '=' or ';' while a payload is pending, else 0
+  int64_t streamed_length_ = 0;      // payload bytes of the current streamed string so far
+  bool in_streamed_string_ = false;  // inside "$?": only ";N" chunks may follow
+  bool after_attribute_ = false;     // an attribute just ended: a value must follow
+  bool started_ = false;             // progress was kept from an earlier call
   bool failed_ = false;
 };
 

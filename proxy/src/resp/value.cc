@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <limits>
 
 #include "resp/reply_parser.h"
 
@@ -68,6 +69,7 @@ class Decoder {
   }
 
   bool DecodeBulk(char type, std::string_view line, Value* out) {
+    if (line == "?") return DecodeStreamedString(out);
     int64_t length = 0;
     if (!ToInt(line, &length)) return false;
     if (length == -1) {
@@ -85,9 +87,31 @@ class Decoder {
     return SetString(type == '!' ? ValueType::kError : ValueType::kBulkString, payload, out);
   }
 
+  // "$?" then ";N" chunks up to ";0": one bulk string, the chunks concatenated.
+  bool DecodeStreamedString(Value* out) {
+    out->type = ValueType::kBulkString;
+    for (;;) {
+      std::string_view line;
+      int64_t length = 0;
+      if (pos_ >= bytes_.size() || bytes_[pos_++] != ';' || !ReadLine(&line) ||
+          !ToInt(line, &length) || length < 0) {
+        return false;
+      }
+      if (length == 0) return true;  // the last chunk has no payload
+      if (bytes_.size() - pos_ < static_cast<uint64_t>(length) + 2) return false;
+      out->str.append(bytes_.substr(pos_, static_cast<size_t>(length)));
+      pos_ += static_cast<size_t>(length) + 2;
+    }
+  }
+
   bool DecodeAggregate(char type, std::string_view line, Value* out) {
     int64_t count = 0;
-    if (!ToInt(line, &count)) return false;
+    const bool streamed = line == "?";
+    if (streamed) {
+      count = std::numeric_limits<int64_t>::max() / 2;  // until "."
+    } else if (!ToInt(line, &count)) {
+      return false;
+    }
     if (count == -1) {
       out->type = ValueType::kNull;
       return true;
@@ -108,12 +132,18 @@ class Decoder {
         out->type = ValueType::kArray;
     }
     // Every element takes at least 3 bytes, which bounds the reservation by the input size.
-    out->elements.reserve(static_cast<size_t>(
-        std::min<int64_t>(count, static_cast<int64_t>((bytes_.size() - pos_) / 3))));
+    if (!streamed) {
+      out->elements.reserve(static_cast<size_t>(
+          std::min<int64_t>(count, static_cast<int64_t>((bytes_.size() - pos_) / 3))));
+    }
     for (int64_t i = 0; i < count; ++i) {
+      if (streamed && pos_ < bytes_.size() && bytes_[pos_] == '.') {
+        pos_ += 3;  // ".\r\n"
+        return true;
+      }
       if (!Decode(&out->elements.emplace_back())) return false;
     }
-    return true;
+    return !streamed;
   }
 
   static bool SetString(ValueType type, std::string_view text, Value* out) {

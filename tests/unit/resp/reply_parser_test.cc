@@ -32,6 +32,9 @@ std::vector<Case> AllTypes() {
       {"$5\r\nhello\r\n", ValueType::kBulkString},
       {"$4\r\n\r\n\r\n\r\n", ValueType::kBulkString},  // payload of CRLFs is not scanned
       {"$-1\r\n", ValueType::kNull},
+      {"$-01\r\n", ValueType::kNull},           // lenient number spellings, as hiredis
+      {"$-0\r\n\r\n", ValueType::kBulkString},  // (found by the fuzzer: fast/slow agree)
+      {"*-0\r\n", ValueType::kArray},
       {"*-1\r\n", ValueType::kNull},
       {"*0\r\n", ValueType::kArray},
       {"*2\r\n$3\r\nfoo\r\n$-1\r\n", ValueType::kArray},
@@ -64,6 +67,13 @@ std::vector<Case> AllTypes() {
       {"*2\r\n|1\r\n+ttl\r\n:3\r\n:1\r\n%1\r\n~1\r\n_\r\n>0\r\n", ValueType::kArray},
       {"*1\r\n*1\r\n*1\r\n*0\r\n", ValueType::kArray},
       {"*2\r\n%1\r\n$1\r\nk\r\n*2\r\n,1.5\r\n(7\r\n=5\r\ntxt:a\r\n", ValueType::kArray},
+      {"$?\r\n;4\r\nHell\r\n;5\r\no wor\r\n;1\r\nd\r\n;0\r\n", ValueType::kBulkString},
+      {"$?\r\n;0\r\n", ValueType::kBulkString},
+      {"*?\r\n:1\r\n$1\r\na\r\n.\r\n", ValueType::kArray},
+      {"%?\r\n+a\r\n:1\r\n.\r\n", ValueType::kMap},
+      {"~?\r\n.\r\n", ValueType::kSet},
+      {"*2\r\n*?\r\n*?\r\n.\r\n.\r\n$?\r\n;1\r\n.\r\n;0\r\n", ValueType::kArray},
+      {"*?\r\n|1\r\n+a\r\n+b\r\n:1\r\n.\r\n", ValueType::kArray},
       {"*1\r\n|1\r\n+k\r\n+v\r\n", ValueType::kArray},  // attribute that annotates nothing yet
   };
 }
@@ -269,6 +279,19 @@ TEST_CASE("ReplyParser rejects malformed replies") {
       {"(\r\n", "invalid big number"},
       {"(12a\r\n", "invalid big number"},
       {"*2\r\n:1\r\n?\r\n", "unknown reply type byte"},
+      {".\r\n", "unexpected streamed aggregate end"},
+      {"*1\r\n.\r\n", "unexpected streamed aggregate end"},
+      {"*?\r\n.x\r\n", "unexpected streamed aggregate end"},
+      {"%?\r\n+a\r\n.\r\n", "unexpected streamed aggregate end"},
+      {"*?\r\n|1\r\n+a\r\n+b\r\n.\r\n", "unexpected streamed aggregate end"},
+      {";4\r\nabcd\r\n", "invalid streamed string chunk"},
+      {"$?\r\n+OK\r\n", "invalid streamed string chunk"},
+      {"$?\r\n;-1\r\n", "invalid bulk length"},
+      {"$?\r\n;x\r\n", "invalid bulk length"},
+      {"$?\r\n;2\r\nabXY", "bulk payload not terminated by CRLF"},
+      {"|?\r\n", "invalid multibulk length"},
+      {">?\r\n", "invalid multibulk length"},
+      {"!?\r\n", "invalid bulk length"},
   };
   for (const Bad& bad : cases) {
     INFO(bad.bytes);
@@ -311,6 +334,13 @@ TEST_CASE("ReplyParser enforces the configured limits") {
   parser.Reset();
   CHECK(parser.Parse("-12345\r") == ReplyStatus::kNeedMore);
   CHECK(parser.Parse("-123456") == ReplyStatus::kError);
+  // Streamed forms are bounded by the same limits.
+  parser.Reset();
+  CHECK(parser.Parse("*?\r\n:1\r\n:2\r\n:3\r\n.\r\n") == ReplyStatus::kComplete);
+  CHECK(parser.Parse("*?\r\n:1\r\n:2\r\n:3\r\n:4\r\n") == ReplyStatus::kError);
+  parser.Reset();
+  CHECK(parser.Parse("$?\r\n;6\r\n012345\r\n;4\r\n6789\r\n;0\r\n") == ReplyStatus::kComplete);
+  CHECK(parser.Parse("$?\r\n;6\r\n012345\r\n;5\r\n") == ReplyStatus::kError);
   // Numeric headers cannot grow without bound either.
   ReplyParser defaults;
   CHECK(defaults.Parse("*0000000000000000000000000") == ReplyStatus::kError);

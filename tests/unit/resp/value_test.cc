@@ -132,6 +132,29 @@ TEST_CASE("DecodeValue attaches attributes to the value they precede") {
   CHECK(inner.attributes.empty());
 }
 
+TEST_CASE("DecodeValue decodes RESP3 streamed strings and aggregates") {
+  Value str = Decode("$?\r\n;4\r\nHell\r\n;5\r\no wor\r\n;1\r\nd\r\n;0\r\n");
+  CHECK(str.type == ValueType::kBulkString);
+  CHECK(str.str == "Hello word");
+  CHECK(Decode("$?\r\n;0\r\n").str.empty());
+
+  Value array = Decode("*?\r\n:1\r\n*?\r\n.\r\n$?\r\n;1\r\n.\r\n;0\r\n.\r\n");
+  CHECK(array.type == ValueType::kArray);
+  REQUIRE(array.elements.size() == 3);
+  CHECK(array.elements[0].integer == 1);
+  CHECK(array.elements[1].type == ValueType::kArray);
+  CHECK(array.elements[1].elements.empty());
+  CHECK(array.elements[2].str == ".");
+
+  Value map = Decode("%?\r\n+a\r\n:1\r\n+b\r\n:2\r\n.\r\n");
+  CHECK(map.type == ValueType::kMap);
+  CHECK(map.elements.size() == 4);
+  Value set = Decode("~?\r\n|1\r\n+k\r\n+v\r\n:1\r\n.\r\n");
+  CHECK(set.type == ValueType::kSet);
+  REQUIRE(set.elements.size() == 1);
+  CHECK(set.elements[0].attributes.size() == 2);
+}
+
 TEST_CASE("DecodeValue reports consumed bytes and ignores what follows") {
   size_t consumed = 0;
   Result<Value> v = DecodeValue("$3\r\nfoo\r\n+NEXT\r\n", &consumed);
