@@ -39,14 +39,13 @@ void OnAsync(uv_async_t* handle) {
   if (s.stop_requested.exchange(false)) uv_stop(&s.loop);
 }
 
-void RunHooks(LoopState& s, std::vector<std::unique_ptr<LoopState::Hook>>& hooks) {
+void RunHooks(std::vector<std::unique_ptr<LoopState::Hook>>& hooks) {
   // Index loop: a hook may append hooks (they run next pass) or mark hooks removed.
   const size_t n = hooks.size();
   for (size_t i = 0; i < n; ++i) {
     LoopState::Hook* hook = hooks[i].get();
     if (!hook->removed) hook->fn();
   }
-  (void)s;
 }
 
 void OnIdle(uv_idle_t* handle) { uv_idle_stop(handle); }
@@ -59,14 +58,14 @@ void OnIdle(uv_idle_t* handle) { uv_idle_stop(handle); }
 void OnPrepare(uv_prepare_t* handle) {
   auto& s = *static_cast<LoopState*>(handle->data);
   s.in_before_sleep = true;
-  std::vector<TurnParticipant*> work;
+  std::vector<TurnParticipant*>& work = s.work;
   for (int pass = 0; pass < kMaxBeforeSleepPasses; ++pass) {
     if (!s.redeliver_list.empty()) {
       work.swap(s.redeliver_list);
       for (TurnParticipant* p : work) p->RedeliverFromLoop();
       work.clear();
     }
-    RunHooks(s, s.hooks);
+    RunHooks(s.hooks);
     if (!s.flush_list.empty()) {
       work.swap(s.flush_list);
       for (TurnParticipant* p : work) p->FlushFromLoop();

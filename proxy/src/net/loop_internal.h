@@ -56,6 +56,7 @@ struct LoopState {
   // memory is released.
   std::vector<TurnParticipant*> flush_list;
   std::vector<TurnParticipant*> redeliver_list;
+  std::vector<TurnParticipant*> work;  // swapped with the lists above, so no per-turn allocation
   // Connections whose owner is gone while their graceful close runs; force-closed by
   // ~EventLoop so that they do not keep a dying loop alive.
   std::vector<TurnParticipant*> detached_closing;

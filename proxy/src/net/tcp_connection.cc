@@ -412,6 +412,8 @@ bool TcpConnection::IsOpen() const { return core_->state <= State::kOpen; }
 const std::string& TcpConnection::PeerAddress() const { return core_->peer_address; }
 const std::string& TcpConnection::LocalAddress() const { return core_->local_address; }
 
+EventLoop& TcpConnection::loop() const { return *core_->loop; }
+
 uint64_t TcpConnection::WriteCount() const { return core_->writes; }
 uint64_t TcpConnection::BytesRead() const { return core_->bytes_read; }
 uint64_t TcpConnection::BytesWritten() const { return core_->bytes_written; }

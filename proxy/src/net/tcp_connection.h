@@ -120,6 +120,9 @@ class TcpConnection {
   const std::string& PeerAddress() const;
   const std::string& LocalAddress() const;
 
+  // The loop this connection belongs to.
+  EventLoop& loop() const;
+
   // Number of flushes that issued a socket write on this connection (tests, metrics).
   uint64_t WriteCount() const;
   // Bytes received from the socket / handed to the kernel so far (metrics).
