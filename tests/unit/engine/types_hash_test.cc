@@ -43,14 +43,14 @@ TEST_CASE("hash: set, get, del keep listpack insertion order", "[engine][types][
 
 TEST_CASE("hash: encoding converts like Redis 7.0 and never goes back", "[engine][types][hash]") {
   HashValue h;
-  for (int i = 0; i < 128; i++) h.Set("f" + std::to_string(i), "v");
+  for (int i = 0; i < 512; i++) h.Set("f" + std::to_string(i), "v");
   CHECK(h.Encoding() == "listpack");
-  h.Set("f128", "v");
+  h.Set("f512", "v");
   CHECK(h.Encoding() == "hashtable");
-  CHECK(h.Size() == 129);
-  for (int i = 0; i < 100; i++) h.Delete("f" + std::to_string(i));
+  CHECK(h.Size() == 513);
+  for (int i = 0; i < 500; i++) h.Delete("f" + std::to_string(i));
   CHECK(h.Encoding() == "hashtable");
-  CHECK(*h.Get("f120") == "v");
+  CHECK(*h.Get("f510") == "v");
 
   HashValue a;
   a.Set("x", std::string(64, 'v'));
@@ -163,7 +163,7 @@ TEST_CASE("hash: HRANDFIELD count semantics", "[engine][types][hash]") {
 
   // Hashtable encoding: distinct picks, every field reachable.
   HashValue big;
-  for (int i = 0; i < 300; i++) big.Set("f" + std::to_string(i), std::to_string(i));
+  for (int i = 0; i < 600; i++) big.Set("f" + std::to_string(i), std::to_string(i));
   got.clear();
   auto collect_big = [&](std::string_view fld, std::string_view val) {
     got.emplace_back(fld);
@@ -172,8 +172,8 @@ TEST_CASE("hash: HRANDFIELD count semantics", "[engine][types][hash]") {
   big.RandomFields(50, collect_big);
   CHECK(std::set<std::string>(got.begin(), got.end()).size() == 50);
   std::set<std::string> seen;
-  for (int i = 0; i < 20000 && seen.size() < 300; i++) seen.emplace(big.RandomField().first);
-  CHECK(seen.size() == 300);
+  for (int i = 0; i < 40000 && seen.size() < 600; i++) seen.emplace(big.RandomField().first);
+  CHECK(seen.size() == 600);
 }
 
 TEST_CASE("hash: HSCAN", "[engine][types][hash]") {

@@ -26,8 +26,9 @@ namespace slotproxy::engine {
 // modification of this hash.
 class HashValue {
  public:
-  // Redis's hash-max-listpack-entries / hash-max-listpack-value defaults.
-  static constexpr size_t kMaxListpackEntries = 128;
+  // Redis 7.0's hash-max-listpack-entries / hash-max-listpack-value defaults (CONFIG GET on
+  // redis-server 7.0.15 says 512 entries, unlike zsets' 128).
+  static constexpr size_t kMaxListpackEntries = 512;
   static constexpr size_t kMaxListpackValue = 64;
 
   HashValue() = default;
