@@ -255,10 +255,10 @@ TEST_CASE("request parsing matches redis-server byte for byte", "[request_parser
       "PING\nECHO \"x\r\n",
       // Lines without terminator beyond 64 KiB (sized so Redis reads everything first).
       std::string(70000, 'a'),
-      "PING\r\n" + std::string(70000, 'a'),
-      "*" + std::string(70000, '1'),
-      "*1\r\n$" + std::string(70000, '1'),
-      "*1\r\n+" + std::string(70000, 'P'),
+      std::string("PING\r\n") + std::string(70000, 'a'),
+      std::string("*") + std::string(70000, '1'),
+      std::string("*1\r\n$") + std::string(70000, '1'),
+      std::string("*1\r\n+") + std::string(70000, 'P'),
       // A NUL hides the terminator (Redis's strchr).
       std::string("PING\0\nPING\r\n", 12) + std::string(70000, 'b'),
       std::string("*1\0\r\n", 5) + std::string(70000, 'c'),
@@ -293,7 +293,8 @@ std::string ReplyIn(int port, Protocol protocol, const std::vector<std::string_v
   request += EncodeCommand({"ECHO", marker});
   EncodeCommand(command, &request);
   const Exchange ex = Send(port, request + kQuit, "+OK\r\n");
-  const std::string echoed = "$" + std::to_string(marker.size()) + "\r\n" + marker + "\r\n";
+  const std::string echoed =
+      std::string("$") + std::to_string(marker.size()) + std::string("\r\n") + marker + "\r\n";
   const size_t at = ex.reply.find(echoed);
   REQUIRE(at != std::string::npos);
   REQUIRE(ex.reply.size() >= at + echoed.size() + 5);

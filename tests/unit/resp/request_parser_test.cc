@@ -173,7 +173,7 @@ TEST_CASE("bulk header errors", "[request_parser]") {
   const auto invalid = RequestError::kInvalidBulkLength;
   for (std::string bad : {"$-1", "$-5", "$ 3", "$1x", "$-0", "$01", "$+1", "$", "$536870913",
                           "$99999999999999999999999"}) {
-    CheckEverySplit("*1\r\n" + bad + "\r\n", Error(invalid, 0));
+    CheckEverySplit(std::string("*1\r\n") + bad + "\r\n", Error(invalid, 0));
   }
   // proto-max-bulk-len itself is accepted and awaited, without allocating it.
   CheckEverySplit("*1\r\n$536870912\r\nabc", Commands({}, 19));
@@ -210,19 +210,19 @@ TEST_CASE("lines without terminator beyond the inline limit", "[request_parser]"
   const std::string x17(17, 'x');
   CheckEverySplit(x17, Error(RequestError::kTooBigInlineRequest, 0), small);
   CheckEverySplit(std::string(16, 'x'), Commands({}, 16), small);
-  CheckEverySplit("PING\r\n" + x17, Error(RequestError::kTooBigInlineRequest, 6, {{"PING"}}),
-                  small);
+  CheckEverySplit(std::string("PING\r\n") + x17,
+                  Error(RequestError::kTooBigInlineRequest, 6, {{"PING"}}), small);
   // A found newline ends the line however long it is (Redis checks only while waiting).
   CheckEverySplit(std::string(40, 'y') + "\n", Commands({{std::string(40, 'y')}}));
-  CheckEverySplit("*" + std::string(15, '1'), Commands({}, 16), small);
-  CheckEverySplit("*" + std::string(16, '1'), Error(RequestError::kTooBigMbulkCountString, 0),
-                  small);
-  CheckEverySplit("*1\r\n$" + std::string(15, '1'), Commands({}, 20), small);
-  CheckEverySplit("*1\r\n$" + std::string(16, '1'), Error(RequestError::kTooBigBulkCountString, 0),
-                  small);
+  CheckEverySplit(std::string("*") + std::string(15, '1'), Commands({}, 16), small);
+  CheckEverySplit(std::string("*") + std::string(16, '1'),
+                  Error(RequestError::kTooBigMbulkCountString, 0), small);
+  CheckEverySplit(std::string("*1\r\n$") + std::string(15, '1'), Commands({}, 20), small);
+  CheckEverySplit(std::string("*1\r\n$") + std::string(16, '1'),
+                  Error(RequestError::kTooBigBulkCountString, 0), small);
   // A header line that is not a bulk header still gets the bulk wording while it waits.
-  CheckEverySplit("*1\r\n+" + std::string(17, 'P'), Error(RequestError::kTooBigBulkCountString, 0),
-                  small);
+  CheckEverySplit(std::string("*1\r\n+") + std::string(17, 'P'),
+                  Error(RequestError::kTooBigBulkCountString, 0), small);
 
   // Default limit: 64 KiB.
   REQUIRE(FeedWhole(std::string(65536, 'a')) == Commands({}, 65536));
@@ -256,7 +256,7 @@ TEST_CASE("unauthenticated limits", "[request_parser]") {
   CheckEverySplit("*-1\r\nPING\r\n", Commands({{"PING"}}), unauth);
 
   RequestParser parser(unauth);
-  std::string big = "*1\r\n$20000\r\n" + std::string(20000, 'v') + "\r\n";
+  std::string big = std::string("*1\r\n$20000\r\n") + std::string(20000, 'v') + "\r\n";
   REQUIRE(parser.Parse(big).status == RequestStatus::kError);
   RequestLimits authed = unauth;
   authed.unauthenticated = false;
@@ -365,7 +365,7 @@ TEST_CASE("drip-fed input is not rescanned", "[request_parser]") {
   for (size_t i = 1; i < bulk.size(); ++i) every_byte.push_back(i);
   REQUIRE(Feed(bulk, every_byte) == Commands({{"SET", "k", payload}}));
 
-  const std::string line = "ECHO " + std::string(60000, 'l') + "\r\n";
+  const std::string line = std::string("ECHO ") + std::string(60000, 'l') + "\r\n";
   every_byte.clear();
   for (size_t i = 1; i < line.size(); ++i) every_byte.push_back(i);
   REQUIRE(Feed(line, every_byte) == Commands({{"ECHO", std::string(60000, 'l')}}));
