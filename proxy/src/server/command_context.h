@@ -39,6 +39,11 @@ class ShardEvents {
   // The command's effect must be logged as this argument vector (one AOF record); called zero or
   // more times by a handler that rewrites its command (e.g. SET EX -> SET PXAT, SPOP -> SREM).
   virtual void Propagate(std::span<const std::string_view> args) = 0;
+  // Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, BZPOPMAX) that find nothing to pop call
+  // this instead of replying, when ctx.may_block: the dispatcher parks the client on `keys`
+  // and, when KeyReady fires for one of them, runs the same command again (as Redis 7.0 does);
+  // at `deadline_ms` (0 = never) it replies a null array itself. The handler must not reply.
+  virtual void Block(std::span<const std::string_view> keys, int64_t deadline_ms) = 0;
 };
 
 class CommandContext {
@@ -73,6 +78,8 @@ class CommandContext {
 
   int dirty = 0;
   bool propagated = false;
+  // False inside MULTI/EXEC and scripts: a blocking command then behaves as if it timed out.
+  bool may_block = true;
 };
 
 // A command handler: runs ctx.args against ctx.db and appends one reply to ctx.reply.
