@@ -166,6 +166,9 @@ struct CommandInfo {
   std::span<const CommandInfo* const> subcommands;  // sorted by name; empty unless container
   Routing routing;
   bool learned = false;  // came from a backend's COMMAND reply, not from the built-in table
+  // Which of Redis's getkeys procedures applies when the key specs fail (0: none). Set by the
+  // table from the name (key_fallbacks.cc); internal to the command module.
+  uint8_t keys_proc = 0;
 
   bool IsContainer() const { return !subcommands.empty(); }
   bool HasFlag(uint32_t bit) const { return (flags & bit) != 0; }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "command/command_table_data.h"
+#include "command/key_extraction.h"
 #include "command/routing.h"
 
 namespace slotproxy::command {
@@ -75,6 +76,7 @@ void CommandTable::AddBuiltInRows() {
     }
   }
   for (CommandInfo* info : by_index) {
+    info->keys_proc = internal::FindKeysProc(info->name);
     info->routing = DeriveRouting(*info);
     IndexRow(info);
   }
@@ -170,6 +172,7 @@ Result<int> CommandTable::AddLearned(const CommandInfo& info, CommandInfo* paren
     row->parent = parent;
     row->subcommands = {};
     row->learned = true;
+    row->keys_proc = 0;  // a backend's row: its semantics are not ours to guess
     row->tips = tip_lists_.emplace_back(info.tips.begin(), info.tips.end());
     for (std::string_view& tip : tip_lists_.back()) tip = Intern(tip);
     std::vector<KeySpec>& specs =

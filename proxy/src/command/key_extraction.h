@@ -63,6 +63,8 @@ Result<KeyRefs> CommandGetKeys(const CommandTable& table, std::span<const std::s
 namespace internal {
 // Runs the built-in getkeys procedure of `info` (HasKeysFallback must be true). key_fallbacks.cc.
 void RunKeysFallback(const CommandInfo& info, std::span<const std::string_view> args, KeyRefs* out);
+// The getkeys procedure id for a built-in command name (CommandInfo::keys_proc), 0 for none.
+uint8_t FindKeysProc(std::string_view name);
 // strcasecmp(arg, word) == 0 with C-string semantics: `arg` ends at its first NUL.
 bool ArgEquals(std::string_view arg, std::string_view word);
 }  // namespace internal

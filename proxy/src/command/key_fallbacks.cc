@@ -220,15 +220,14 @@ constexpr ProcRow kProcs[] = {
     {"bitfield", Proc::kBitfield},
 };
 
-Proc FindProc(const CommandInfo& info) {
-  if (info.learned) return Proc::kNone;  // a backend's row: its semantics are not ours to guess
-  for (const ProcRow& row : kProcs) {
-    if (row.name == info.name) return row.proc;
-  }
-  return Proc::kNone;
-}
-
 }  // namespace
+
+uint8_t FindKeysProc(std::string_view name) {
+  for (const ProcRow& row : kProcs) {
+    if (row.name == name) return static_cast<uint8_t>(row.proc);
+  }
+  return 0;
+}
 
 bool ArgEquals(std::string_view arg, std::string_view word) {
   arg = UpToNul(arg);
@@ -244,7 +243,7 @@ bool ArgEquals(std::string_view arg, std::string_view word) {
 }
 
 void RunKeysFallback(const CommandInfo& info, Args args, KeyRefs* out) {
-  switch (FindProc(info)) {
+  switch (static_cast<Proc>(info.keys_proc)) {
     case Proc::kEval:
       return GenericKeys(0, 2, 3, 1, args, out, 0, 0);
     case Proc::kKeysAt1:
@@ -277,8 +276,6 @@ void RunKeysFallback(const CommandInfo& info, Args args, KeyRefs* out) {
 
 namespace slotproxy::command {
 
-bool HasKeysFallback(const CommandInfo& info) {
-  return internal::FindProc(info) != internal::Proc::kNone;
-}
+bool HasKeysFallback(const CommandInfo& info) { return info.keys_proc != 0; }
 
 }  // namespace slotproxy::command
