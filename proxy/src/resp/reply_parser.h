@@ -30,14 +30,16 @@ struct ReplyLimits {
 
 enum class ReplyStatus : uint8_t {
   kComplete,  // one whole reply starts the buffer; see ReplyParser::info()
-  kNeedMore,  // the bytes so far are a valid prefix of a reply; append more and call again
+  kNeedMore,  // no error in the bytes so far, but the reply is not whole; append and call again
   kError,     // the bytes are not valid RESP; see ReplyParser::error()
 };
 
 // What the parser learned about the complete reply at the start of the buffer.
 struct ReplyInfo {
-  size_t length = 0;                        // bytes of the reply, a leading attribute included
-  ValueType type = ValueType::kNull;        // type of the reply proper (after any attribute)
+  size_t length = 0;  // bytes of the reply, a leading attribute included
+  // Type of the reply proper (after any attribute). kNull for "_", "$-1" and "*-1". kPush is an
+  // out-of-band message (pub/sub, invalidation), not the answer to a request.
+  ValueType type = ValueType::kNull;
   ErrorKind error_kind = ErrorKind::kNone;  // kNone unless type == kError
   bool has_attribute = false;               // a RESP3 attribute (|N) preceded the reply
   // For type == kError: the message (after '-' or the blob error payload, CRLF excluded) is
@@ -63,13 +65,13 @@ class ReplyParser {
   explicit ReplyParser(ReplyLimits limits = {});
 
   // Frames the reply at the start of `unconsumed`. kComplete: info() describes it and the
-  // parser is reset for the next reply. kNeedMore: every byte so far is a valid prefix; call
-  // again with more bytes appended (passing fewer bytes than last time is a caller bug).
+  // parser is reset for the next reply. kNeedMore: no error so far but the reply is not whole;
+  // call again with more bytes appended (passing fewer bytes than last time is a caller bug).
   // kError: the reply is malformed or exceeds the limits; error() says why, and every further
   // call returns kError until Reset() (the connection should be dropped).
   ReplyStatus Parse(std::string_view unconsumed);
 
-  // The reply found by the last kComplete.
+  // The reply found by the last kComplete (unspecified after kNeedMore or kError).
   const ReplyInfo& info() const { return info_; }
 
   // Why the last kError happened ("invalid bulk length", ...); empty otherwise.
