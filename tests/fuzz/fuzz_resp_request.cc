@@ -63,7 +63,8 @@ Outcome Run(std::string_view input, const RequestLimits& limits, NextChunk next_
         std::vector<std::string> command;
         for (std::string_view arg : r.args) {
           // Only quoted inline arguments may live outside the buffer.
-          Check(Inside(arg, std::string_view(buffer).substr(0, r.consumed)) || r.is_inline);
+          Check(Inside(arg, std::string_view(buffer).substr(0, r.consumed)) ||
+                (r.is_inline && !r.args_in_buffer));
           command.emplace_back(arg);
         }
         out.commands.push_back(std::move(command));

@@ -262,10 +262,12 @@ ParseResult RequestParser::ParseInline(std::string_view buffer, size_t consumed)
   }
   size_t line_end = newline;
   if (line_end > start_ && data[line_end - 1] == '\r') --line_end;
-  if (!SplitInline(std::string_view(data + start_, line_end - start_))) {
+  bool in_buffer = true;
+  if (!SplitInline(std::string_view(data + start_, line_end - start_), &in_buffer)) {
     return Fail(RequestError::kUnbalancedQuotes);
   }
   ParseResult result;
+  result.args_in_buffer = in_buffer;
   result.status = RequestStatus::kComplete;
   result.consumed = newline + 1;
   result.args = args_;
@@ -274,9 +276,12 @@ ParseResult RequestParser::ParseInline(std::string_view buffer, size_t consumed)
   return result;
 }
 
-bool RequestParser::SplitInline(std::string_view line) {
+bool RequestParser::SplitInline(std::string_view line, bool* in_buffer) {
   args_.clear();
-  if (line.find_first_of("\"'") != std::string_view::npos) return SplitQuoted(line);
+  if (line.find_first_of("\"'") != std::string_view::npos) {
+    *in_buffer = false;
+    return SplitQuoted(line);
+  }
   // Without quotes every token is a plain run of bytes: views, no copy.
   const size_t n = line.size();
   size_t i = 0;

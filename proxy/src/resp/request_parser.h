@@ -69,11 +69,14 @@ struct ParseResult {
   // the parser as offsets, its bytes must stay). kError: the bytes before the faulty command;
   // the commands before it were returned by earlier calls and should still be answered.
   size_t consumed = 0;
-  // kComplete: the arguments (at least one). Views into the buffer passed to Parse, or into
-  // storage owned by the parser (only for inline arguments that used quotes). They become
-  // invalid at the next Parse/Reset call or as soon as the caller changes or frees the buffer.
+  // kComplete: the arguments (at least one). The span itself is parser storage, reused by the
+  // next Parse/Reset call: copy the views out to keep them longer. Each view points into the
+  // buffer passed to Parse (valid while the caller keeps those bytes unchanged), except when
+  // args_in_buffer is false (an inline line that used quotes): then they point into parser
+  // storage, also reused by the next Parse/Reset call.
   std::span<const std::string_view> args;
-  bool is_inline = false;  // kComplete: the command came as an inline line
+  bool is_inline = false;      // kComplete: the command came as an inline line
+  bool args_in_buffer = true;  // kComplete: every view points into the buffer
   RequestError error = RequestError::kNone;
   char got = 0;  // kError with kExpectedDollar: the byte found instead of '$'
 
@@ -120,8 +123,9 @@ class RequestParser {
 
   ParseResult ParseInline(std::string_view buffer, size_t consumed);
   ParseResult ParseMultibulk(std::string_view buffer, size_t consumed);
-  // Splits an inline line into args_ (views into `line` or into owned_); false on bad quotes.
-  bool SplitInline(std::string_view line);
+  // Splits an inline line into args_: views into `line`, or into owned_ (then *in_buffer is
+  // set to false) when it uses quotes. False on unbalanced quotes.
+  bool SplitInline(std::string_view line, bool* in_buffer);
   bool SplitQuoted(std::string_view line);
   // Finds the '\r' ending the header line at pos_ (Redis: strchr from the line start), resuming
   // the search at scan_. Returns its offset, or npos when it is not there (yet).

@@ -314,17 +314,20 @@ TEST_CASE("arguments are views into the buffer unless quoted", "[request_parser]
   CHECK(r.args[0].data() == multibulk.data() + 8);
   CHECK(r.args[1].data() == multibulk.data() + 17);
   CHECK_FALSE(r.is_inline);
+  CHECK(r.args_in_buffer);
 
   const std::string plain = "GET key\r\n";
   r = parser.Parse(plain);
   REQUIRE(r.status == RequestStatus::kComplete);
   CHECK(r.is_inline);
+  CHECK(r.args_in_buffer);
   CHECK(r.args[1].data() == plain.data() + 4);
 
   const std::string quoted = "GET \"k\\x41\"\r\n";
   r = parser.Parse(quoted);
   REQUIRE(r.status == RequestStatus::kComplete);
   CHECK(r.args[1] == "kA");
+  CHECK_FALSE(r.args_in_buffer);
   CHECK((r.args[1].data() < quoted.data() || r.args[1].data() >= quoted.data() + quoted.size()));
 }
 
