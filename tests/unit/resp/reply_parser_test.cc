@@ -149,6 +149,25 @@ TEST_CASE("ReplyParser keeps progress when the buffer moves between calls") {
   CHECK(parser.info().length == bytes.size());
 }
 
+TEST_CASE("ReplyParser does not rescan bytes it has already walked") {
+  // The contract is that callers resend the same bytes; overwriting the walked part with
+  // garbage shows the parser does not look at it again.
+  ReplyParser parser;
+  std::string bytes = "*2\r\n$3\r\nfoo\r\n";
+  REQUIRE(parser.Parse(bytes) == ReplyStatus::kNeedMore);
+  std::string more = std::string(bytes.size(), '\n') + "$3\r\nbar\r\n";
+  REQUIRE(parser.Parse(more) == ReplyStatus::kComplete);
+  CHECK(parser.info().length == more.size());
+
+  // A long line is searched for its newline only once.
+  std::string line = "+" + std::string(1000, 'a');
+  REQUIRE(parser.Parse(line) == ReplyStatus::kNeedMore);
+  std::string later = "+" + std::string(1000, '\n') + "b\r\n";
+  REQUIRE(parser.Parse(later) == ReplyStatus::kComplete);
+  CHECK(parser.info().length == later.size());
+  CHECK(parser.info().type == ValueType::kSimpleString);
+}
+
 TEST_CASE("ReplyParser skips a large bulk by length, arriving in pieces") {
   const size_t payload = 8 * 1024 * 1024;
   std::string bytes = "$" + std::to_string(payload) + "\r\n";
