@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/redirect.h"
 #include "cluster/topology.h"
 #include "redis_process.h"
 #include "resp/value.h"
@@ -139,6 +140,19 @@ TEST_CASE("A real 3-master 3-replica cluster: SLOTS and SHARDS agree with CLUSTE
   REQUIRE(slots->node_count() == 6);
   const std::vector<NodesLine> nodes = ParseNodesText(Query(*conn, {"CLUSTER", "NODES"}).str);
   CheckAgainstNodes(*slots, nodes);
+
+  // Every master that does not own "foo" redirects to the owner we parsed, in our wording.
+  const uint16_t foo = KeySlot("foo");
+  for (const auto& server : servers) {
+    const NodeIndex index = slots->FindNode("127.0.0.1", server->port());
+    REQUIRE(index != kNoNode);
+    if (slots->node(index).role != NodeRole::kMaster || slots->OwnerOf(foo) == index) continue;
+    auto other = TestConnection::Connect(server->port());
+    REQUIRE(other != nullptr);
+    const resp::Value reply = Query(*other, {"GET", "foo"});
+    CHECK(reply.type == resp::ValueType::kError);
+    CHECK(reply.str == MovedError(foo, *slots->NodeForSlot(foo)));
+  }
 
   for (int protocol : {2, 3}) {
     INFO("RESP" << protocol);
