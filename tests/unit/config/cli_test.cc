@@ -72,7 +72,7 @@ TEST_CASE("Flags override the file") {
   CHECK(config.value().seeds == std::vector<HostPort>{{"127.0.0.1", 30001}});
 }
 
-TEST_CASE("--seed switches an embedded file to cluster mode") {
+TEST_CASE("A seed flag switches an embedded file to cluster mode") {
   ProxyConfig config = DefaultProxyConfig();
   CliOverrides overrides;
   overrides.seeds = {{"h", 1}};
@@ -81,7 +81,7 @@ TEST_CASE("--seed switches an embedded file to cluster mode") {
   CHECK(config.seeds.size() == 1);
 }
 
-TEST_CASE("-t, --version and --help are recognised in every spelling") {
+TEST_CASE("Test-config, version and help flags are recognised in every spelling") {
   CHECK(Proxy({"-t", "-c", "x.yaml"}).value().test_config);
   CHECK(Proxy({"--test-config"}).value().test_config);
   CHECK(Proxy({"--test-conf"}).value().test_config);
