@@ -63,6 +63,7 @@ struct TcpConnection::Core final : internal::TurnParticipant {
 
   bool attached = true;  // the TcpConnection object exists
   bool in_close_callback = false;
+  bool delivering = false;      // inside the DataCallback
   bool established = false;     // CloseCallback only for established connections
   bool reading = false;         // uv_read_start active
   bool reading_paused = false;  // the owner's wish

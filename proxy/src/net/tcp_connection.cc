@@ -194,7 +194,9 @@ void Core::StopReading() {
 }
 
 void Core::Deliver() {
+  delivering = true;
   if (attached && on_data) on_data(input);  // may close, pause, or destroy the owner
+  delivering = false;
   if (state == State::kOpen) {
     input.AdoptExternal();  // the scratch is reused by the next read on this loop
   } else {
@@ -221,7 +223,8 @@ void Core::BeginGraceful(CloseReason why) {
   if (state != State::kOpen) return;
   state = State::kDraining;
   graceful_reason = std::move(why);
-  input.Clear();
+  // Inside the data callback the owner may still Consume() what it parsed: Deliver() clears.
+  if (!delivering) input.Clear();
   StartReading();  // keep reading, to discard, so that the final close is not an RST
   timer = std::make_unique<Timer>(*loop);
   timer->Start(options.graceful_close_timeout_ms, [this] {
@@ -246,7 +249,7 @@ void Core::CloseNow(CloseReason why) {
   timer.reset();
   StopReading();
   out.clear();
-  input.Clear();
+  if (!delivering) input.Clear();  // else Deliver() clears it when the callback returns
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp), OnClosed);
 }
 

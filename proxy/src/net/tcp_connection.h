@@ -46,6 +46,8 @@ class TcpConnection {
  public:
   // Called with the input buffer after new bytes arrive (or, after ResumeReading(), with bytes
   // that were already buffered). Consume() what was handled; the rest stays for the next call.
+  // The owner may Close(), CloseAfterFlush() or destroy the connection inside it; `input` stays
+  // valid (Consume() still works) until the callback returns, and is then dropped.
   using DataCallback = std::function<void(InputBuffer& input)>;
   // Called once, from libuv's close phase, when the connection is closed for any reason
   // (including the owner's own Close()). The owner may destroy the connection inside it.

@@ -78,10 +78,9 @@ TEST_CASE("CloseAfterFlush delivers every byte, then EOF, despite unread input",
   const std::string reply = Pattern(2 << 20, 3);
   ThreadServer server([&](TcpConnection& c) {
     c.SetDataCallback([&c, &reply](InputBuffer& in) {
-      in.Consume(in.Size());
-      if (!c.IsOpen()) return;
       c.Output() += reply;  // like "-ERR Protocol error" followed by the close
       c.CloseAfterFlush();
+      in.Consume(in.Size());  // still valid after the close, until the callback returns
     });
   });
   REQUIRE(server.port != 0);
