@@ -11,7 +11,7 @@ namespace {
 constexpr ReplyNode B(std::string_view s) { return {ReplyKind::kBulkString, 0, s}; }
 constexpr ReplyNode S(std::string_view s) { return {ReplyKind::kSimpleString, 0, s}; }
 constexpr ReplyNode I(int64_t v) { return {ReplyKind::kInteger, v, {}}; }
-constexpr ReplyNode N() { return {ReplyKind::kNull, 0, {}}; }
+[[maybe_unused]] constexpr ReplyNode N() { return {ReplyKind::kNull, 0, {}}; }
 constexpr ReplyNode A(int64_t n) { return {ReplyKind::kArray, n, {}}; }
 constexpr ReplyNode M(int64_t n) { return {ReplyKind::kMap, n, {}}; }
 constexpr ReplyNode T(int64_t n) { return {ReplyKind::kSet, n, {}}; }
