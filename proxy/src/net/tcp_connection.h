@@ -86,8 +86,9 @@ class TcpConnection {
   InputBuffer& Input();
 
   // The output gathered this turn. Append to it freely; the loop flushes it in its before-sleep
-  // phase with one write. Calling Output() is what schedules the flush, so fetch it again in
-  // each callback rather than keeping the reference. Appends after Close() are discarded.
+  // phase with one write. Calling Output() is what schedules the flush: the string's address is
+  // stable for the connection's life (so a resp::Encoder may point at it), but call Output()
+  // at least once in every callback that appends. Appends after Close() are discarded.
   std::string& Output();
 
   // Writes the output gathered so far now instead of at the end of the turn: one uv_try_write,

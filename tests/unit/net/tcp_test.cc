@@ -68,6 +68,7 @@ TEST_CASE("Many appends in one loop turn leave in one write", "[net][tcp]") {
   };
   REQUIRE(RunUntil(loop, [&] { return client.received.size() == 8000; }));
   REQUIRE(client.conn->WriteCount() == 1);
+  std::string* const out = &client.conn->Output();
   // The second turn's appends, from two different callbacks, still make one more write.
   Timer t1(loop), t2(loop);
   bool fired1 = false, fired2 = false;
@@ -84,6 +85,7 @@ TEST_CASE("Many appends in one loop turn leave in one write", "[net][tcp]") {
   REQUIRE(fired2);
   // Both timers fire in the same turn (same due time), so exactly one more write.
   REQUIRE(client.conn->WriteCount() == 2);
+  REQUIRE(&client.conn->Output() == out);  // stable across writes (double buffering swaps data)
   REQUIRE(server.conns.size() == 1);
   REQUIRE(server.conns[0]->WriteCount() >= 1);
   REQUIRE(loop.WriteCount() == client.conn->WriteCount() + server.conns[0]->WriteCount());
