@@ -188,6 +188,7 @@ bool Keyspace::ExpiredAt(const Entry* e, int64_t now_ms) const {
 
 void Keyspace::ExpireNow(Entry* e) {
   if (on_expire_) on_expire_(e->key());
+  stats_.expired_keys++;
   Delete(e);
 }
 

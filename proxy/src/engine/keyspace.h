@@ -31,6 +31,13 @@ struct ExpireCycleStats {
   size_t expired = 0;  // of which deleted
 };
 
+// Counters for INFO stats (keyspace_hits, keyspace_misses, expired_keys).
+struct KeyspaceStats {
+  uint64_t hits = 0;          // FindForRead calls that found a live key
+  uint64_t misses = 0;        // FindForRead calls that did not
+  uint64_t expired_keys = 0;  // keys deleted because their TTL passed (lazily or actively)
+};
+
 // Outcome of Rename.
 enum class RenameResult {
   kOk,            // renamed (RENAME's +OK, RENAMENX's :1)
@@ -65,6 +72,12 @@ class Keyspace {
   // deleted on the spot (lazy expiry) and reported missing. Used for reads and writes alike;
   // WRONGTYPE is the caller's check on entry->type().
   Entry* Find(std::string_view key, int64_t now_ms);
+  // Find for read-only commands: the same, and counts a keyspace hit or miss (INFO stats).
+  Entry* FindForRead(std::string_view key, int64_t now_ms) {
+    Entry* e = Find(key, now_ms);
+    ++(e != nullptr ? stats_.hits : stats_.misses);
+    return e;
+  }
   // The entry for `key` even if its TTL passed, without side effects; nullptr when absent.
   const Entry* Peek(std::string_view key) const;
   // True when `key` is live (Find != nullptr).
@@ -72,6 +85,10 @@ class Keyspace {
   // Number of keys held, including keys whose TTL passed but that no access or cycle removed yet
   // (DBSIZE counts them too in Redis).
   size_t Size() const { return table_.size(); }
+
+  // Hit, miss and expiry counters since construction or the last ResetStats (CONFIG RESETSTAT).
+  const KeyspaceStats& stats() const { return stats_; }
+  void ResetStats() { stats_ = KeyspaceStats(); }
 
   // ---- writes -------------------------------------------------------------------------------
   // Sets `key` to the string `value` (replacing any value of any type), encoded as Redis's
@@ -213,6 +230,7 @@ class Keyspace {
   std::vector<Volatile> volatile_;          // keys with a TTL, in any order
   std::mt19937_64 rng_{0x5107b0c5};
   ExpireCallback on_expire_;
+  KeyspaceStats stats_;
 };
 
 // The fixed 32-bit hash that orders keys within a slot for Scan (exposed for tests).

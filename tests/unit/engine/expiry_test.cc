@@ -26,6 +26,15 @@ TEST_CASE("expiry: lazy on access, strictly after the expire time", "[expiry]") 
   CHECK(ks.Peek("k") != nullptr);
   CHECK(ks.Find("k", kNow + 101) == nullptr);
   CHECK(expired == std::vector<std::string>{"k"});
+  CHECK(ks.stats().expired_keys == 1);
+  CHECK(ks.FindForRead("k", kNow) == nullptr);
+  ks.SetString("k", "again");
+  CHECK(ks.FindForRead("k", kNow) != nullptr);
+  CHECK(ks.stats().hits == 1);
+  CHECK(ks.stats().misses == 1);
+  ks.ResetStats();
+  CHECK(ks.stats().expired_keys == 0);
+  ks.Delete("k", kNow);
   CHECK(ks.Size() == 0);
   CHECK(ks.ExpiresCount() == 0);
   CHECK(ks.CountKeysInSlot(cluster::KeySlot("k")) == 0);
@@ -131,6 +140,7 @@ TEST_CASE("expiry: active cycle is bounded and reclaims expired keys", "[expiry]
     if (s.expired == 0) break;
   }
   CHECK(total_expired == callbacks);
+  CHECK(ks.stats().expired_keys == total_expired);
   CHECK(total_expired > 500);
   CHECK(ks.Size() == 3000 - total_expired);
   CHECK(ks.ExpiresCount() == 2000 - total_expired);
