@@ -12,6 +12,9 @@ namespace {
 // longer without a newline is an error, without waiting for the rest.
 constexpr size_t kMaxNumberLine = 24;
 
+// How much of an unfinished first line the fast path may scan again on the next call.
+constexpr size_t kFastPathRescan = 64;
+
 // Parses a whole line as a signed decimal int64 ("-?[0-9]{1,19}", range-checked).
 bool ParseInt64(std::string_view s, int64_t* out) {
   bool negative = false;
@@ -171,13 +174,16 @@ void ReplyParser::Reset() {
   streamed_length_ = 0;
   in_streamed_string_ = false;
   after_attribute_ = false;
-  started_ = false;
   failed_ = false;
 }
 
 ReplyStatus ReplyParser::Parse(std::string_view unconsumed) {
   if (failed_) return ReplyStatus::kError;
-  if (!started_ && !unconsumed.empty() && TryFast(unconsumed.data(), unconsumed.size())) {
+  // The fast path starts from byte 0, so it only runs while nothing but the first line has been
+  // walked, and only a short stretch of it: a long line arriving in small pieces would
+  // otherwise be rescanned on every call.
+  if (pos_ == 0 && line_scan_ <= kFastPathRescan && !unconsumed.empty() &&
+      TryFast(unconsumed.data(), unconsumed.size())) {
     return ReplyStatus::kComplete;
   }
   return ParseSlow(unconsumed.data(), unconsumed.size());
@@ -218,6 +224,7 @@ bool ReplyParser::TryFast(const char* data, size_t size) {
       return false;
   }
   if (after == nullptr) return false;
+  line_scan_ = 0;
   info_ = ReplyInfo{};
   info_.length = static_cast<size_t>(after - data);
   info_.type = type;
@@ -230,10 +237,7 @@ bool ReplyParser::TryFast(const char* data, size_t size) {
 }
 
 ReplyStatus ReplyParser::ParseSlow(const char* data, size_t size) {
-  if (!started_) {
-    info_ = ReplyInfo{};
-    started_ = true;
-  }
+  if (pos_ == 0) info_ = ReplyInfo{};  // nothing of this reply is known yet
   for (;;) {
     bool element_done = false;
     Step step;
@@ -436,6 +440,7 @@ ReplyParser::Step ReplyParser::StartAggregate(char type, std::string_view line,
   if (elements == 0) {
     // An empty aggregate is a finished element; an empty attribute annotates what follows.
     *element_done = !attribute;
+    after_attribute_ = attribute;
     return Step::kContinue;
   }
   stack_.push_back(Frame{elements, attribute, streamed, map});
@@ -475,7 +480,6 @@ ReplyStatus ReplyParser::Complete(const char* data) {
   pos_ = 0;
   line_scan_ = 0;
   bulk_type_ = 0;
-  started_ = false;
   after_attribute_ = false;
   return ReplyStatus::kComplete;
 }

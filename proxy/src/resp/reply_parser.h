@@ -116,7 +116,6 @@ class ReplyParser {
   int64_t streamed_length_ = 0;      // payload bytes of the current streamed string so far
   bool in_streamed_string_ = false;  // inside "$?": only ";N" chunks may follow
   bool after_attribute_ = false;     // an attribute just ended: a value must follow
-  bool started_ = false;             // progress was kept from an earlier call
   bool failed_ = false;
 };
 

@@ -303,6 +303,7 @@ TEST_CASE("ReplyParser rejects malformed replies") {
       {"*?\r\n.x\r\n", "unexpected streamed aggregate end"},
       {"%?\r\n+a\r\n.\r\n", "unexpected streamed aggregate end"},
       {"*?\r\n|1\r\n+a\r\n+b\r\n.\r\n", "unexpected streamed aggregate end"},
+      {"*?\r\n|0\r\n.\r\n", "unexpected streamed aggregate end"},
       {";4\r\nabcd\r\n", "invalid streamed string chunk"},
       {"$?\r\n+OK\r\n", "invalid streamed string chunk"},
       {"$?\r\n;-1\r\n", "invalid bulk length"},
