@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <optional>
 
 namespace slotproxy::resp {
 namespace {
@@ -47,6 +48,10 @@ bool String2ll(const char* s, size_t len, int64_t* value) {
 // Equivalent to the general path because digits contain neither '\r' nor NUL.
 inline size_t FastHeader(const char* data, size_t pos, size_t end, int64_t* value) {
   size_t i = pos + 1;
+  if (i + 2 < end && data[i] == '0' && data[i + 1] == '\r') {  // `$0` and `*0`
+    *value = 0;
+    return i + 1;
+  }
   if (i >= end || data[i] < '1' || data[i] > '9') return kNpos;
   int64_t v = data[i++] - '0';
   const size_t max_end = i + 17 < end ? i + 17 : end;
@@ -64,6 +69,24 @@ inline bool EndsToken(char c) { return c == ' ' || c == '\n' || c == '\r' || c =
 
 inline bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// The byte a backslash escape inside double quotes stands for.
+char Unescape(char e) {
+  switch (e) {
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'b':
+      return '\b';
+    case 'a':
+      return '\a';
+    default:
+      return e;
+  }
 }
 
 inline int HexValue(char c) {
@@ -294,80 +317,68 @@ bool RequestParser::SplitInline(std::string_view line, bool* in_buffer) {
   }
 }
 
-// A line-by-line port of sdssplitargs's state machine; `line` holds no NUL (see ParseInline),
+// One token of sdssplitargs's state machine, starting at a non-blank line[*p]; appends the
+// decoded bytes to owned_ and leaves *p after the token. `line` holds no NUL (see ParseInline),
 // so at() returning '\0' past the end plays the role of the C string terminator.
-bool RequestParser::SplitQuoted(std::string_view line) {
+bool RequestParser::ReadQuotedToken(std::string_view line, size_t* pos) {
   const size_t n = line.size();
   auto at = [&](size_t i) { return i < n ? line[i] : '\0'; };
-  owned_.clear();
-  owned_.reserve(n);  // decoded tokens never exceed the line, so views into owned_ stay valid
-  spans_.clear();
-  size_t p = 0;
-  for (;;) {
-    while (p < n && IsSpace(line[p])) ++p;
-    if (p >= n) break;
-    bool in_double = false, in_single = false, done = false;
-    const size_t token = owned_.size();
-    while (!done) {
-      const char c = at(p);
-      if (in_double) {
-        if (c == '\\' && at(p + 1) == 'x' && IsHex(at(p + 2)) && IsHex(at(p + 3))) {
-          owned_ += static_cast<char>(HexValue(at(p + 2)) * 16 + HexValue(at(p + 3)));
-          p += 3;
-        } else if (c == '\\' && at(p + 1) != '\0') {
-          char e = at(++p);
-          switch (e) {
-            case 'n':
-              e = '\n';
-              break;
-            case 'r':
-              e = '\r';
-              break;
-            case 't':
-              e = '\t';
-              break;
-            case 'b':
-              e = '\b';
-              break;
-            case 'a':
-              e = '\a';
-              break;
-            default:
-              break;
-          }
-          owned_ += e;
-        } else if (c == '"') {
-          // The closing quote must be followed by a space or nothing at all.
-          if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;  // unterminated quotes
-        } else {
-          owned_ += c;
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(p + 1) == '\'') {
-          ++p;
-          owned_ += '\'';
-        } else if (c == '\'') {
-          if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          owned_ += c;
-        }
-      } else if (c == '\0' || EndsToken(c)) {
-        done = true;
+  size_t p = *pos;
+  bool in_double = false, in_single = false, done = false;
+  while (!done) {
+    const char c = at(p);
+    if (in_double) {
+      if (c == '\\' && at(p + 1) == 'x' && IsHex(at(p + 2)) && IsHex(at(p + 3))) {
+        owned_ += static_cast<char>(HexValue(at(p + 2)) * 16 + HexValue(at(p + 3)));
+        p += 3;
+      } else if (c == '\\' && at(p + 1) != '\0') {
+        owned_ += Unescape(at(++p));
       } else if (c == '"') {
-        in_double = true;
-      } else if (c == '\'') {
-        in_single = true;
+        // The closing quote must be followed by a space or nothing at all.
+        if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return false;
+        done = true;
+      } else if (c == '\0') {
+        return false;  // unterminated quotes
       } else {
         owned_ += c;
       }
-      if (p < n) ++p;
+    } else if (in_single) {
+      if (c == '\\' && at(p + 1) == '\'') {
+        ++p;
+        owned_ += '\'';
+      } else if (c == '\'') {
+        if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return false;
+        done = true;
+      } else if (c == '\0') {
+        return false;
+      } else {
+        owned_ += c;
+      }
+    } else if (c == '\0' || EndsToken(c)) {
+      done = true;
+    } else if (c == '"') {
+      in_double = true;
+    } else if (c == '\'') {
+      in_single = true;
+    } else {
+      owned_ += c;
     }
+    if (p < n) ++p;
+  }
+  *pos = p;
+  return true;
+}
+
+bool RequestParser::SplitQuoted(std::string_view line) {
+  owned_.clear();
+  owned_.reserve(line.size());  // decoded tokens never exceed the line: views stay valid
+  spans_.clear();
+  size_t p = 0;
+  for (;;) {
+    while (p < line.size() && IsSpace(line[p])) ++p;
+    if (p >= line.size()) break;
+    const size_t token = owned_.size();
+    if (!ReadQuotedToken(line, &p)) return false;
     spans_.emplace_back(token, owned_.size() - token);
   }
   for (const auto& [offset, length] : spans_) args_.emplace_back(owned_.data() + offset, length);
@@ -391,66 +402,97 @@ size_t RequestParser::FindHeaderEnd(std::string_view buffer) {
   return found ? limit : kNpos;
 }
 
+RequestParser::HeaderLine RequestParser::LocateHeader(std::string_view buffer, char prefix) {
+  const char* data = buffer.data();
+  const size_t end = buffer.size();
+  HeaderLine line;
+  if (pos_ < end && data[pos_] == prefix) {
+    line.cr = FastHeader(data, pos_, end, &line.value);
+    if (line.cr != kNpos) {
+      line.state = HeaderLine::kFound;
+      line.parsed = true;
+      return line;
+    }
+  }
+  line.cr = FindHeaderEnd(buffer);
+  if (line.cr == kNpos) {
+    line.state = end - pos_ > limits_.max_inline_size ? HeaderLine::kTooBig : HeaderLine::kWait;
+  } else {
+    // Redis only needs one byte after the '\r', and never checks that it is '\n'.
+    line.state = line.cr + 1 >= end ? HeaderLine::kWait : HeaderLine::kFound;
+  }
+  return line;
+}
+
+std::optional<ParseResult> RequestParser::ReadCount(std::string_view buffer, size_t consumed) {
+  HeaderLine line = LocateHeader(buffer, '*');
+  if (line.state == HeaderLine::kTooBig) return Fail(RequestError::kTooBigMbulkCountString);
+  if (line.state == HeaderLine::kWait) return NeedMore(consumed);
+  if ((!line.parsed && !String2ll(buffer.data() + pos_ + 1, line.cr - pos_ - 1, &line.value)) ||
+      line.value > limits_.max_multibulk_len) {
+    return Fail(RequestError::kInvalidMultibulkLength);
+  }
+  if (limits_.unauthenticated && line.value > limits_.unauthenticated_max_multibulk_len) {
+    return Fail(RequestError::kUnauthenticatedMultibulkLength);
+  }
+  pos_ = line.cr + 2;
+  if (line.value <= 0) {
+    ParseResult empty;  // kComplete without arguments: skipped by Parse()
+    empty.status = RequestStatus::kComplete;
+    empty.consumed = pos_;
+    return empty;
+  }
+  remaining_ = line.value;
+  StartLine(pos_);
+  return std::nullopt;
+}
+
+std::optional<ParseResult> RequestParser::ReadBulkHeader(std::string_view buffer, size_t consumed) {
+  HeaderLine line = LocateHeader(buffer, '$');
+  if (line.state == HeaderLine::kTooBig) return Fail(RequestError::kTooBigBulkCountString);
+  if (line.state == HeaderLine::kWait) return NeedMore(consumed);
+  const char* data = buffer.data();
+  if (data[pos_] != '$') return Fail(RequestError::kExpectedDollar, data[pos_]);
+  if ((!line.parsed && !String2ll(data + pos_ + 1, line.cr - pos_ - 1, &line.value)) ||
+      line.value < 0 || line.value > limits_.max_bulk_len) {
+    return Fail(RequestError::kInvalidBulkLength);
+  }
+  if (limits_.unauthenticated && line.value > limits_.unauthenticated_max_bulk_len) {
+    return Fail(RequestError::kUnauthenticatedBulkLength);
+  }
+  pos_ = line.cr + 2;
+  bulk_len_ = line.value;
+  return std::nullopt;
+}
+
 ParseResult RequestParser::ParseMultibulk(std::string_view buffer, size_t consumed) {
   const char* data = buffer.data();
   const size_t end = buffer.size();
-  int64_t value = 0;
   if (remaining_ == 0) {
-    size_t cr = FastHeader(data, pos_, end, &value);
-    if (cr == kNpos) {
-      cr = FindHeaderEnd(buffer);
-      if (cr == kNpos) {
-        if (end - pos_ > limits_.max_inline_size) {
-          return Fail(RequestError::kTooBigMbulkCountString);
-        }
-        return NeedMore(consumed);
-      }
-      // Redis only needs one byte after the '\r', and never checks that it is '\n'.
-      if (cr + 1 >= end) return NeedMore(consumed);
-      if (!String2ll(data + pos_ + 1, cr - pos_ - 1, &value) || value > limits_.max_multibulk_len) {
-        return Fail(RequestError::kInvalidMultibulkLength);
-      }
-    } else if (value > limits_.max_multibulk_len) {
-      return Fail(RequestError::kInvalidMultibulkLength);
+    // Hot path inline (the first byte is '*'); ReadCount decides everything else.
+    int64_t value = 0;
+    const size_t cr = FastHeader(data, pos_, end, &value);
+    if (cr != kNpos && value > 0 && value <= limits_.max_multibulk_len &&
+        !limits_.unauthenticated) {
+      pos_ = cr + 2;
+      remaining_ = value;
+      StartLine(pos_);
+    } else if (std::optional<ParseResult> stop = ReadCount(buffer, consumed)) {
+      return *stop;
     }
-    if (limits_.unauthenticated && value > limits_.unauthenticated_max_multibulk_len) {
-      return Fail(RequestError::kUnauthenticatedMultibulkLength);
-    }
-    pos_ = cr + 2;
-    if (value <= 0) {
-      ParseResult empty;
-      empty.status = RequestStatus::kComplete;
-      empty.consumed = pos_;
-      return empty;
-    }
-    remaining_ = value;
-    StartLine(pos_);
   }
   while (remaining_ > 0) {
     if (bulk_len_ < 0) {
-      size_t cr = pos_ < end && data[pos_] == '$' ? FastHeader(data, pos_, end, &value) : kNpos;
-      if (cr == kNpos) {
-        cr = FindHeaderEnd(buffer);
-        if (cr == kNpos) {
-          if (end - pos_ > limits_.max_inline_size) {
-            return Fail(RequestError::kTooBigBulkCountString);
-          }
-          return NeedMore(consumed);
-        }
-        if (cr + 1 >= end) return NeedMore(consumed);
-        if (data[pos_] != '$') return Fail(RequestError::kExpectedDollar, data[pos_]);
-        if (!String2ll(data + pos_ + 1, cr - pos_ - 1, &value) || value < 0 ||
-            value > limits_.max_bulk_len) {
-          return Fail(RequestError::kInvalidBulkLength);
-        }
-      } else if (value > limits_.max_bulk_len) {
-        return Fail(RequestError::kInvalidBulkLength);
+      // Hot path inline; ReadBulkHeader decides everything else (errors, need more).
+      int64_t value = 0;
+      const size_t cr =
+          pos_ < end && data[pos_] == '$' ? FastHeader(data, pos_, end, &value) : kNpos;
+      if (cr != kNpos && value <= limits_.max_bulk_len && !limits_.unauthenticated) {
+        pos_ = cr + 2;
+        bulk_len_ = value;
+      } else if (std::optional<ParseResult> stop = ReadBulkHeader(buffer, consumed)) {
+        return *stop;
       }
-      if (limits_.unauthenticated && value > limits_.unauthenticated_max_bulk_len) {
-        return Fail(RequestError::kUnauthenticatedBulkLength);
-      }
-      pos_ = cr + 2;
-      bulk_len_ = value;
     }
     // The payload and the 2 bytes after it must be there; Redis skips those 2 unchecked.
     const uint64_t need = static_cast<uint64_t>(bulk_len_) + 2;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -123,10 +124,25 @@ class RequestParser {
 
   ParseResult ParseInline(std::string_view buffer, size_t consumed);
   ParseResult ParseMultibulk(std::string_view buffer, size_t consumed);
+
+  // The `*`/`$` header line at pos_: found (its '\r' at `cr`, and `value` when the fast path
+  // already parsed the number), still incomplete, or over max_inline_size without a '\r'.
+  struct HeaderLine {
+    enum State : uint8_t { kFound, kWait, kTooBig } state = kWait;
+    size_t cr = 0;
+    bool parsed = false;
+    int64_t value = 0;
+  };
+  HeaderLine LocateHeader(std::string_view buffer, char prefix);
+  // Read the multibulk count / the next bulk length at pos_. nullopt: go on parsing; otherwise
+  // the result to return (need more, error, or an empty multibulk to skip).
+  std::optional<ParseResult> ReadCount(std::string_view buffer, size_t consumed);
+  std::optional<ParseResult> ReadBulkHeader(std::string_view buffer, size_t consumed);
   // Splits an inline line into args_: views into `line`, or into owned_ (then *in_buffer is
   // set to false) when it uses quotes. False on unbalanced quotes.
   bool SplitInline(std::string_view line, bool* in_buffer);
   bool SplitQuoted(std::string_view line);
+  bool ReadQuotedToken(std::string_view line, size_t* pos);
   // Finds the '\r' ending the header line at pos_ (Redis: strchr from the line start), resuming
   // the search at scan_. Returns its offset, or npos when it is not there (yet).
   size_t FindHeaderEnd(std::string_view buffer);
