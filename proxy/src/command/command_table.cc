@@ -152,6 +152,42 @@ Result<int> CommandTable::MergeLearnedCommand(const CommandInfo& info) {
   return AddLearned(info, parent);
 }
 
+CommandInfo* CommandTable::NewLearnedRow(const CommandInfo& info, std::string_view lower,
+                                         CommandInfo* parent) {
+  CommandInfo* row = &rows_.emplace_back(info);
+  row->name = Intern(lower);
+  row->parent = parent;
+  row->subcommands = {};
+  row->learned = true;
+  row->keys_proc = 0;  // a backend's row: its semantics are not ours to guess
+  row->tips = tip_lists_.emplace_back(info.tips.begin(), info.tips.end());
+  for (std::string_view& tip : tip_lists_.back()) tip = Intern(tip);
+  std::vector<KeySpec>& specs =
+      spec_lists_.emplace_back(info.key_specs.begin(), info.key_specs.end());
+  for (KeySpec& spec : specs) {
+    spec.bs_keyword = Intern(spec.bs_keyword);
+    spec.notes = Intern(spec.notes);
+  }
+  if (specs.empty() && info.first_key > 0) {
+    // Redis gives module commands declared with a legacy range this spec.
+    KeySpec legacy;
+    legacy.flags = key_flag::kRW | key_flag::kAccess | key_flag::kUpdate | key_flag::kVariableFlags;
+    legacy.bs_type = BeginSearchType::kIndex;
+    legacy.bs_index = info.first_key;
+    legacy.fk_type = FindKeysType::kRange;
+    legacy.fk_lastkey = info.last_key < 0 ? info.last_key : info.last_key - info.first_key;
+    legacy.fk_keystep = info.key_step;
+    specs.push_back(legacy);
+  }
+  row->key_specs = specs;
+  row->docs = doc_lists_.emplace_back(info.docs.begin(), info.docs.end());
+  for (ReplyNode& node : doc_lists_.back()) node.str = Intern(node.str);
+  row->routing = DeriveRouting(*row);
+  if (parent != nullptr) LinkSubcommand(parent, row);
+  IndexRow(row);
+  return row;
+}
+
 Result<int> CommandTable::AddLearned(const CommandInfo& info, CommandInfo* parent) {
   std::string lower = ToLower(info.name);
   if (parent != nullptr) {
@@ -167,38 +203,7 @@ Result<int> CommandTable::AddLearned(const CommandInfo& info, CommandInfo* paren
   int added = 0;
   CommandInfo* row = FindMutable(lower);
   if (row == nullptr) {
-    row = &rows_.emplace_back(info);
-    row->name = Intern(lower);
-    row->parent = parent;
-    row->subcommands = {};
-    row->learned = true;
-    row->keys_proc = 0;  // a backend's row: its semantics are not ours to guess
-    row->tips = tip_lists_.emplace_back(info.tips.begin(), info.tips.end());
-    for (std::string_view& tip : tip_lists_.back()) tip = Intern(tip);
-    std::vector<KeySpec>& specs =
-        spec_lists_.emplace_back(info.key_specs.begin(), info.key_specs.end());
-    for (KeySpec& spec : specs) {
-      spec.bs_keyword = Intern(spec.bs_keyword);
-      spec.notes = Intern(spec.notes);
-    }
-    if (specs.empty() && info.first_key > 0) {
-      // Redis gives module commands declared with a legacy range this spec.
-      KeySpec legacy;
-      legacy.flags =
-          key_flag::kRW | key_flag::kAccess | key_flag::kUpdate | key_flag::kVariableFlags;
-      legacy.bs_type = BeginSearchType::kIndex;
-      legacy.bs_index = info.first_key;
-      legacy.fk_type = FindKeysType::kRange;
-      legacy.fk_lastkey = info.last_key < 0 ? info.last_key : info.last_key - info.first_key;
-      legacy.fk_keystep = info.key_step;
-      specs.push_back(legacy);
-    }
-    row->key_specs = specs;
-    row->docs = doc_lists_.emplace_back(info.docs.begin(), info.docs.end());
-    for (ReplyNode& node : doc_lists_.back()) node.str = Intern(node.str);
-    row->routing = DeriveRouting(*row);
-    if (parent != nullptr) LinkSubcommand(parent, row);
-    IndexRow(row);
+    row = NewLearnedRow(info, lower, parent);
     ++added;
   }
   if (row->parent != nullptr) return added;  // one level of subcommands, as Redis

@@ -67,6 +67,7 @@ class CommandTable {
   void AddBuiltInRows();
   CommandInfo* FindMutable(std::string_view lower_name) const;
   Result<int> AddLearned(const CommandInfo& info, CommandInfo* parent);
+  CommandInfo* NewLearnedRow(const CommandInfo& info, std::string_view lower, CommandInfo* parent);
   void LinkSubcommand(CommandInfo* container, const CommandInfo* sub);
   std::string_view Intern(std::string_view s);
   void IndexRow(CommandInfo* row);
