@@ -7,6 +7,10 @@ namespace {
 
 // Redis compares bytes as (signed) char and folds with tolower() in the C locale; doing the same
 // keeps range classes with bytes >= 0x80 byte-for-byte compatible.
+// Redis 7.0.15's guard against abusive patterns (CVE-2024-31228): the matcher gives up (no
+// match) when it has to recurse through more than this many '*' groups.
+constexpr size_t kMaxStarNesting = 1000;
+
 int Fold(int c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
 
 // A view of the pattern that reads a NUL past its end, as Redis's code reads the sds terminator.
@@ -90,13 +94,20 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
   size_t star_next = 0;
   size_t star_si = 0;
   bool have_star = false;
+  // Star groups passed in the current attempt, which is the recursion depth Redis would be at;
+  // and that depth at the latest star, restored when backtracking to it.
+  size_t depth = 0;
+  size_t star_depth = 0;
   while (si < n) {
     if (pi < m && pattern[pi] == '*') {
       while (pi < m && pattern[pi] == '*') pi++;
       if (pi == m) return true;
+      // Redis recurses once per star group; past its nesting limit every attempt fails.
+      if (++depth > kMaxStarNesting) return false;
       have_star = true;
       star_next = pi;
       star_si = si;
+      star_depth = depth;
       continue;
     }
     if (pi < m && MatchToken(p, &pi, static_cast<signed char>(str[si]), nocase)) {
@@ -108,6 +119,7 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
     star_si++;
     si = star_si;
     pi = star_next;
+    depth = star_depth;
   }
   while (pi < m && pattern[pi] == '*') pi++;
   return pi == m;
