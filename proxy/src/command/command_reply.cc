@@ -149,4 +149,39 @@ std::vector<ReplyNode> BuildCommandDocsReply(const CommandTable& table,
   return out;
 }
 
+std::vector<ReplyNode> BuildGetKeysReply(std::span<const std::string_view> args,
+                                         const KeyRefs& keys, bool with_flags) {
+  Nodes out;
+  out.push_back(Agg(ReplyKind::kArray, static_cast<int64_t>(keys.size())));
+  for (const KeyRef& key : keys) {
+    std::string_view name = key.pos >= 0 && static_cast<size_t>(key.pos) < args.size()
+                                ? args[static_cast<size_t>(key.pos)]
+                                : std::string_view();
+    if (!with_flags) {
+      out.push_back(Bulk(name));
+      continue;
+    }
+    out.push_back(Agg(ReplyKind::kArray, 2));
+    out.push_back(Bulk(name));
+    AppendNames(key.flags, KeySpecFlagNames(), &out);
+  }
+  return out;
+}
+
+std::vector<ReplyNode> BuildCommandListReply(
+    const CommandTable& table, const std::function<bool(const CommandInfo&)>& filter) {
+  Nodes out;
+  out.push_back(Agg(ReplyKind::kArray, 0));
+  auto add = [&](const CommandInfo& info) {
+    if (filter && !filter(info)) return;
+    out.push_back(Bulk(info.name));
+    ++out[0].value;
+  };
+  for (const CommandInfo* info : table.TopLevel()) {
+    add(*info);
+    for (const CommandInfo* sub : info->subcommands) add(*sub);
+  }
+  return out;
+}
+
 }  // namespace slotproxy::command

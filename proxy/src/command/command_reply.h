@@ -3,6 +3,7 @@
 // proxy converts a decoded backend reply into a ReplyNode tree to feed MergeCommandReply.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "base/status.h"
 #include "command/command_info.h"
 #include "command/command_table.h"
+#include "command/key_extraction.h"
 #include "command/reply_node.h"
 
 namespace slotproxy::command {
@@ -35,6 +37,18 @@ std::vector<ReplyNode> BuildCommandInfoReply(const CommandTable& table,
 // left out, as in Redis.
 std::vector<ReplyNode> BuildCommandDocsReply(const CommandTable& table,
                                              std::span<const std::string_view> names);
+
+// COMMAND GETKEYS (`with_flags` false: an array of the key names) or COMMAND GETKEYSANDFLAGS
+// (an array of [key, set of flag names]) for `keys` found by CommandGetKeys in `args`. The views
+// point into `args`.
+std::vector<ReplyNode> BuildGetKeysReply(std::span<const std::string_view> args,
+                                         const KeyRefs& keys, bool with_flags);
+
+// COMMAND LIST: every full name (each container followed by its subcommands) for which
+// `filter` is true (no filter: all). FILTERBY ACLCAT can test info.acl_categories; PATTERN
+// needs the server's glob matcher.
+std::vector<ReplyNode> BuildCommandListReply(
+    const CommandTable& table, const std::function<bool(const CommandInfo&)>& filter = nullptr);
 
 // Learns every command of a backend's COMMAND (or COMMAND INFO) reply that `table` does not
 // know: `reply` is an array of entries in either protocol's shape (RESP2 maps as flat arrays,

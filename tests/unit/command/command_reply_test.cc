@@ -79,6 +79,28 @@ TEST_CASE("COMMAND DOCS: the stored docs, plus a subcommands map for containers"
   CHECK(all.children.size() == 2 * 240);
 }
 
+TEST_CASE("COMMAND GETKEYS, GETKEYSANDFLAGS and LIST replies") {
+  // Captured from redis-server 7.0.15 over RESP3.
+  std::vector<std::string_view> args = {"LMOVE", "a", "b", "LEFT", "RIGHT"};
+  Result<KeyRefs> keys = CommandGetKeys(Table(), args);
+  REQUIRE(keys.ok());
+  CHECK(Encode(BuildGetKeysReply(args, keys.value(), false), true) ==
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(Encode(BuildGetKeysReply(args, keys.value(), true), true) ==
+        "*2\r\n*2\r\n$1\r\na\r\n~3\r\n+RW\r\n+access\r\n+delete\r\n"
+        "*2\r\n$1\r\nb\r\n~2\r\n+RW\r\n+insert\r\n");
+  testing::Tree all = testing::ToTree(BuildCommandListReply(Table()));
+  CHECK(all.children.size() == 240 + 127);
+  testing::Tree xinfo = testing::ToTree(BuildCommandListReply(
+      Table(), [](const CommandInfo& info) { return info.name.substr(0, 5) == "xinfo"; }));
+  REQUIRE(xinfo.children.size() == 5);
+  CHECK(xinfo.children[0].str == "xinfo");
+  CHECK(xinfo.children[1].str == "xinfo|consumers");
+  testing::Tree admin = testing::ToTree(BuildCommandListReply(
+      Table(), [](const CommandInfo& info) { return (info.acl_categories & acl::kAdmin) != 0; }));
+  CHECK(admin.children.size() > 50);
+}
+
 // The entry of `name` from the built-in table, renamed.
 std::vector<ReplyNode> RenamedEntry(std::string_view name, std::string_view new_name) {
   std::vector<ReplyNode> reply = BuildCommandInfoReply(Table(), Names{name});
