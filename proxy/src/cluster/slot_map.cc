@@ -249,6 +249,58 @@ SlotMapPtr SlotMapBuilder::Build() {
   return map;
 }
 
+namespace {
+
+// "master" or "replica of <address>".
+std::string RoleOf(const SlotMap& map, const Node& node) {
+  return node.role == NodeRole::kMaster ? "master"
+                                        : "replica of " + map.node(node.master).Address();
+}
+
+void AppendList(std::string* out, std::string_view label, const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  if (!out->empty()) *out += "; ";
+  *out += label;
+  for (size_t i = 0; i < items.size(); ++i) *out += (i == 0 ? " " : ", ") + items[i];
+}
+
+}  // namespace
+
+std::string SlotMapDiff::Summary() const {
+  std::string out;
+  if (slots_changed > 0) out = std::to_string(slots_changed) + " slots changed owner";
+  AppendList(&out, "added", nodes_added);
+  AppendList(&out, "removed", nodes_removed);
+  AppendList(&out, "role changed:", roles_changed);
+  return out.empty() ? "no change" : out;
+}
+
+SlotMapDiff DiffSlotMaps(const SlotMap& before, const SlotMap& after) {
+  SlotMapDiff diff;
+  // before's index -> after's index of the same address.
+  std::vector<NodeIndex> to_after(before.node_count(), kNoNode);
+  for (size_t i = 0; i < before.node_count(); ++i) {
+    const Node& node = before.node(static_cast<NodeIndex>(i));
+    to_after[i] = after.FindNode(node.host, node.port);
+    if (to_after[i] == kNoNode) {
+      diff.nodes_removed.push_back(node.Address());
+    } else if (RoleOf(before, node) != RoleOf(after, after.node(to_after[i]))) {
+      diff.roles_changed.push_back(node.Address());
+    }
+  }
+  for (const Node& node : after.nodes()) {
+    if (before.FindNode(node.host, node.port) == kNoNode) {
+      diff.nodes_added.push_back(node.Address());
+    }
+  }
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    const NodeIndex old_owner = before.OwnerOf(static_cast<uint16_t>(slot));
+    const NodeIndex mapped = old_owner == kNoNode ? kNoNode : to_after[old_owner];
+    if (mapped != after.OwnerOf(static_cast<uint16_t>(slot))) ++diff.slots_changed;
+  }
+  return diff;
+}
+
 bool SlotMapHolder::CompareAndSwap(const SlotMapPtr& expected, SlotMapPtr desired) {
   SlotMapPtr current = expected;
   return current_.compare_exchange_strong(current, std::move(desired), std::memory_order_acq_rel,

@@ -208,6 +208,25 @@ class SlotMapBuilder {
   std::vector<SlotMigration> migrations_;
 };
 
+// What differs between two snapshots, by node address (ids may be missing): lets a refresh skip
+// publishing an identical map and log one line for a real change.
+struct SlotMapDiff {
+  size_t slots_changed = 0;                // slots whose owner address differs (or appeared)
+  std::vector<std::string> nodes_added;    // addresses only in `after`
+  std::vector<std::string> nodes_removed;  // addresses only in `before`
+  std::vector<std::string> roles_changed;  // nodes whose role or master changed
+
+  bool empty() const {
+    return slots_changed == 0 && nodes_added.empty() && nodes_removed.empty() &&
+           roles_changed.empty();
+  }
+  // One log line, e.g. "12 slots changed owner; added 10.0.0.4:6379; removed 10.0.0.3:6379".
+  std::string Summary() const;
+};
+
+// Compares `before` and `after`. Health, offsets and versions are not compared.
+SlotMapDiff DiffSlotMaps(const SlotMap& before, const SlotMap& after);
+
 // Publishes the current snapshot to all threads. Workers Load() once per loop turn and keep the
 // shared_ptr for the turn; writers Store() or CompareAndSwap() a new snapshot.
 class SlotMapHolder {

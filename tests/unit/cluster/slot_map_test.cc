@@ -241,3 +241,34 @@ TEST_CASE("SlotMapHolder readers on other threads see versions only grow") {
 
 }  // namespace
 }  // namespace slotproxy::cluster
+
+namespace slotproxy::cluster {
+namespace {
+
+TEST_CASE("DiffSlotMaps tells a real change from a rebuilt identical map") {
+  SlotMapPtr before = ThreeMasters(1);
+  SlotMapDiff same = DiffSlotMaps(*before, *ThreeMasters(2));
+  CHECK(same.empty());
+  CHECK(same.Summary() == "no change");
+
+  SlotMapPtr moved = before->WithSlotMoved(0, "127.0.0.1", 7001).value();
+  moved = moved->WithSlotMoved(1, "10.0.0.9", 7009).value();
+  moved = moved->WithSlotMoved(2, "127.0.0.1", 7003).value();  // replica promoted
+  SlotMapDiff diff = DiffSlotMaps(*before, *moved);
+  CHECK(diff.slots_changed == 3);
+  CHECK(diff.nodes_added == std::vector<std::string>{"10.0.0.9:7009"});
+  CHECK(diff.nodes_removed.empty());
+  CHECK(diff.roles_changed == std::vector<std::string>{"127.0.0.1:7003"});
+  CHECK(diff.Summary() ==
+        "3 slots changed owner; added 10.0.0.9:7009; role changed: 127.0.0.1:7003");
+
+  SlotMapDiff back = DiffSlotMaps(*moved, *before);
+  CHECK(back.slots_changed == 3);
+  CHECK(back.nodes_removed == std::vector<std::string>{"10.0.0.9:7009"});
+
+  SlotMapBuilder empty;
+  CHECK(DiffSlotMaps(*empty.Build(), *before).slots_changed == kSlotCount);
+}
+
+}  // namespace
+}  // namespace slotproxy::cluster
