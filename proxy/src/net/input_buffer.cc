@@ -11,11 +11,13 @@ void InputBuffer::Consume(size_t n) {
   assert(n <= size_);
   data_ += n;
   size_ -= n;
-  if (size_ == 0 && !external_) {
-    // Empty: restart at the front for free instead of memmoving later.
-    data_ = storage_.get();
-    if (capacity_ > kKeepCapacity) Clear();
-  }
+  // Empty: the next append restarts at the front for free instead of memmoving later. The
+  // bytes themselves stay put, so views the parser handed out remain valid.
+  if (size_ == 0 && !external_) data_ = storage_.get();
+}
+
+void InputBuffer::ShrinkIfIdle() {
+  if (size_ == 0 && !external_ && capacity_ > kKeepCapacity) Clear();
 }
 
 void InputBuffer::Clear() {

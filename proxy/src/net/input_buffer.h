@@ -11,14 +11,17 @@ namespace slotproxy::net {
 
 // A contiguous window of unconsumed bytes. Parsers look at Data()/Size() and Consume() what
 // they have handled from the front. Memory: nothing is preallocated beyond the bytes that
-// arrived plus one read chunk; an empty buffer holds no storage above kKeepCapacity; the
-// consumed prefix is reclaimed by compaction (memmove to the front) before growing.
+// arrived plus one read chunk (growth is geometric, 1.5x, so huge arguments cost amortised
+// O(n) copying); an idle buffer keeps no storage above kKeepCapacity; the consumed prefix is
+// reclaimed by compaction (memmove to the front) before growing.
 //
 // While a TcpConnection delivers fresh reads, the window may point into the loop's shared read
 // scratch buffer rather than own storage (zero copy for the common case of a read holding only
 // complete requests); the connection copies whatever is left unconsumed into own storage after
-// its data callback returns. Views into Data() are therefore valid only until the data
-// callback returns or the next Append/Consume, whichever comes first.
+// its data callback returns. Views into Data() (the request parser's argument views) are
+// therefore valid until the data callback returns or the next Append, whichever comes first;
+// Consume() does not invalidate them. Copy what must live longer (e.g. into a backend's
+// Output()) before returning.
 class InputBuffer {
  public:
   // Redis's client-query-buffer-limit default.
@@ -37,8 +40,14 @@ class InputBuffer {
   bool Empty() const { return size_ == 0; }
   std::string_view View() const { return {data_, size_}; }
 
-  // Drops the first `n` bytes; requires n <= Size().
+  // Drops the first `n` bytes; requires n <= Size(). Never moves or frees memory: views into
+  // Data() taken before it stay valid until the next Append/PrepareAppend/ShrinkIfIdle (for a
+  // connection's buffer: until the data callback returns).
   void Consume(size_t n);
+
+  // Releases storage above kKeepCapacity when empty (the connection calls it after each data
+  // callback, so a burst of large input does not pin memory on an idle connection).
+  void ShrinkIfIdle();
 
   // Appends a copy of `bytes`. Error (and nothing appended) when Size() would exceed MaxSize().
   Status Append(std::string_view bytes);

@@ -199,6 +199,7 @@ void Core::Deliver() {
   delivering = false;
   if (state == State::kOpen) {
     input.AdoptExternal();  // the scratch is reused by the next read on this loop
+    input.ShrinkIfIdle();
   } else {
     input.Clear();
   }
