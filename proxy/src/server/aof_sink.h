@@ -1,0 +1,18 @@
+// AofSink: where the dispatcher hands every write command (or its rewritten form) to be logged.
+// The append-only file (engine/) implements it; the shard wires it in.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace slotproxy::server {
+
+class AofSink {
+ public:
+  virtual ~AofSink() = default;
+  // Logs one record: the argument vector of a command that changed the dataset, as it must be
+  // replayed. Called on the shard's loop thread, after the command ran, in execution order.
+  virtual void Append(std::span<const std::string_view> args) = 0;
+};
+
+}  // namespace slotproxy::server
