@@ -36,7 +36,9 @@ struct ReplyNode {
   // Number of child nodes directly below this one (2 * pairs for a map, 0 for a scalar).
   constexpr int64_t DirectChildren() const {
     if (!IsAggregate()) return 0;
-    return kind == ReplyKind::kMap ? 2 * value : value;
+    if (kind != ReplyKind::kMap) return value;
+    // Saturate: a hostile count must not overflow (callers bound it by the node count).
+    return value > INT64_MAX / 2 ? INT64_MAX : (value < INT64_MIN / 2 ? INT64_MIN : 2 * value);
   }
 };
 

@@ -101,6 +101,22 @@ TEST_CASE("COMMAND GETKEYS, GETKEYSANDFLAGS and LIST replies") {
   CHECK(admin.children.size() > 50);
 }
 
+TEST_CASE("SubtreeSize walks pre-order trees and rejects truncated or hostile ones") {
+  const ReplyNode tree[] = {{ReplyKind::kMap, 1, {}},
+                            {ReplyKind::kBulkString, 0, "k"},
+                            {ReplyKind::kArray, 2, {}},
+                            {ReplyKind::kInteger, 1, {}},
+                            {ReplyKind::kSet, 0, {}}};
+  CHECK(SubtreeSize(tree, 0) == 5);
+  CHECK(SubtreeSize(tree, 2) == 3);
+  CHECK(SubtreeSize(tree, 4) == 1);
+  CHECK(SubtreeSize(tree, 5) == 0);
+  CHECK(SubtreeSize(std::span(tree, 3), 0) == 0);  // truncated
+  const ReplyNode huge[] = {{ReplyKind::kMap, INT64_MAX, {}}, {ReplyKind::kArray, -3, {}}};
+  CHECK(SubtreeSize(huge, 0) == 0);
+  CHECK(SubtreeSize(huge, 1) == 0);
+}
+
 // The entry of `name` from the built-in table, renamed.
 std::vector<ReplyNode> RenamedEntry(std::string_view name, std::string_view new_name) {
   std::vector<ReplyNode> reply = BuildCommandInfoReply(Table(), Names{name});
