@@ -155,7 +155,9 @@ class Keyspace {
   // How: the cursor is (slot << 32 | h), keys are visited slot by slot in order of a fixed 32-bit
   // hash of their name, and a step never stops between two keys with the same hash. Cursors
   // are below 2^46, so callers (the proxy) can use the high bits. An unknown cursor (slot out of
-  // range) ends the scan. Cost per step is O(keys in the slots it touches).
+  // range) ends the scan. Cost per step is O(keys in the slots it touches); so that a huge slot
+  // is not walked size/count times, a step takes at least 1/64 of the current slot's keys
+  // (COUNT is a hint in Redis too).
   uint64_t Scan(uint64_t cursor, size_t count, std::string_view pattern,
                 std::optional<ObjType> type, int64_t now_ms, std::vector<std::string>* out);
   // OBJECT ENCODING's answer for `e`.

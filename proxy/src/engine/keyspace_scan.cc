@@ -10,6 +10,9 @@ namespace {
 
 // Keys looked at per active-expiry sample, as Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP.
 constexpr size_t kExpireSampleSize = 20;
+// A slot is finished in at most about this many SCAN steps, however small COUNT is: a step walks
+// the whole slot, so a huge slot (hash tags) would otherwise cost O(size^2 / COUNT).
+constexpr size_t kScanStepsPerSlot = 64;
 // RandomKey walks at most this far into a slot's list, bounding its cost for huge slots.
 constexpr size_t kRandomWalkMax = 1024;
 
@@ -75,8 +78,9 @@ uint64_t Keyspace::Scan(uint64_t cursor, size_t count, std::string_view pattern,
     }
     uint32_t next_hash = 0;
     bool slot_done = false;
+    const size_t slot_budget = std::max<size_t>(budget, slot_count_[slot] / kScanStepsPerSlot);
     const size_t n =
-        ScanSlot(static_cast<uint16_t>(slot), from, budget, &picked, &next_hash, &slot_done);
+        ScanSlot(static_cast<uint16_t>(slot), from, slot_budget, &picked, &next_hash, &slot_done);
     budget -= std::min(n, budget);
     if (!slot_done) {
       next = (slot << 32) | next_hash;
