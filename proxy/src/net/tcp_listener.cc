@@ -1,5 +1,6 @@
 #include "net/tcp_listener.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -47,6 +48,36 @@ Status SocketError(const char* step, const std::string& where, int err) {
   return Status::Error(std::string(step) + " " + where + ": " + std::strerror(err));
 }
 
+socklen_t AddrLen(const sockaddr_storage& addr) {
+  return addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+// SO_REUSEPORT would let a second process of the same user share the port silently (and take
+// half the connections). A plain socket's bind fails if anything holds host:port, so probe with
+// one first; for port 0 the probe also picks the port the group will share.
+Status ProbeExclusive(sockaddr_storage* addr, const std::string& where) {
+  int fd = ::socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return SocketError("socket", where, errno);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // TIME_WAIT is no conflict
+  if (::bind(fd, reinterpret_cast<sockaddr*>(addr), AddrLen(*addr)) != 0) {
+    int err = errno;
+    ::close(fd);
+    return SocketError("bind", where, err);
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  ::close(fd);
+  const uint16_t port = SockaddrPort(bound);
+  if (addr->ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(addr)->sin6_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in*>(addr)->sin_port = htons(port);
+  }
+  return Status();
+}
+
 }  // namespace
 
 TcpListener::TcpListener(EventLoop& loop) : core_(new Core) {
@@ -67,6 +98,10 @@ Status TcpListener::Listen(const ListenerOptions& options, AcceptCallback on_acc
   Status parsed = ParseIpAddress(options.host, options.port, &addr);
   if (!parsed.ok()) return parsed;
   const std::string where = FormatHostPort(options.host, options.port);
+  if (options.reuse_port && options.exclusive) {
+    Status probed = ProbeExclusive(&addr, where);
+    if (!probed.ok()) return probed;
+  }
   // libuv 1.44 has no UV_TCP_REUSEPORT: make the socket ourselves and hand it to uv_tcp_open.
   int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return SocketError("socket", where, errno);
@@ -77,8 +112,7 @@ Status TcpListener::Listen(const ListenerOptions& options, AcceptCallback on_acc
     ::close(fd);
     return SocketError("setsockopt", where, err);
   }
-  const socklen_t len = addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), AddrLen(addr)) != 0) {
     int err = errno;
     ::close(fd);
     return SocketError("bind", where, err);

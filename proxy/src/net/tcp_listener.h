@@ -19,6 +19,10 @@ struct ListenerOptions {
   // SO_REUSEPORT: several listeners (one per worker loop) bind the same host:port and the
   // kernel spreads incoming connections over them.
   bool reuse_port = false;
+  // With reuse_port: fail with "Address already in use" if any socket already holds host:port
+  // (another process could otherwise share it silently). Leave it on for the first listener of
+  // a worker group and turn it off for the others, which join the first one's port.
+  bool exclusive = true;
   ConnectionOptions connection;  // applied to every accepted connection
 };
 

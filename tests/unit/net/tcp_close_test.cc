@@ -198,6 +198,7 @@ TEST_CASE("SO_REUSEPORT listeners on two loops both accept", "[net][tcp][reusepo
       ListenerOptions options;
       options.reuse_port = true;
       options.port = port.load();  // 0 for the first worker: the OS picks, the second reuses it
+      options.exclusive = index == 0;
       Status st = listener.Listen(options, [&, index](std::unique_ptr<TcpConnection>) {
         ++accepted[index];  // dropping the connection closes it
       });
@@ -213,6 +214,18 @@ TEST_CASE("SO_REUSEPORT listeners on two loops both accept", "[net][tcp][reusepo
   second.Start(body(1));
   REQUIRE(WaitFor([&] { return ready == 2; }));
   REQUIRE_FALSE(listen_failed);
+  {
+    // A stranger (say a second proxy started on the same port) is refused, not let in.
+    EventLoop loop;
+    TcpListener stranger(loop);
+    ListenerOptions options;
+    options.reuse_port = true;
+    options.port = port;
+    Status st = stranger.Listen(options, [](std::unique_ptr<TcpConnection>) {});
+    REQUIRE_FALSE(st.ok());
+    REQUIRE(st.message() ==
+            "bind 127.0.0.1:" + std::to_string(port.load()) + ": Address already in use");
+  }
   constexpr int kClients = 64;
   for (int i = 0; i < kClients; ++i) {
     int fd = BlockingConnect(port);
