@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,13 @@ class RedisServer {
     waitpid(pid_, nullptr, 0);
   }
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+
+  // True once the process has exited (e.g. its port was taken); it is then reaped.
+  bool Exited() {
+    if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+    return pid_ <= 0;
+  }
 
  private:
   pid_t pid_ = -1;
@@ -92,9 +100,11 @@ class Connection {
     if (fd_ >= 0) close(fd_);
   }
 
-  // Connects and waits for +PONG, retrying while the server starts (bounded to ~10 s).
-  bool Open(int port) {
-    for (int attempt = 0; attempt < 200; ++attempt) {
+  // Connects and waits for +PONG, retrying while the server starts (bounded to ~10 s). Fails
+  // when the server exits, or when the port answers from another process (never touch a
+  // server this test did not start).
+  bool Open(int port, RedisServer& server) {
+    for (int attempt = 0; attempt < 200 && !server.Exited(); ++attempt) {
       if (fd_ >= 0) close(fd_);
       fd_ = socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in addr{};
@@ -103,7 +113,11 @@ class Connection {
       addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
         std::string reply;
-        if (RoundTrip(Command({"PING"}), &reply) && reply == "+PONG\r\n") return true;
+        if (RoundTrip(Command({"PING"}), &reply) && reply == "+PONG\r\n") {
+          std::string pid = "process_id:" + std::to_string(server.pid()) + "\r\n";
+          return RoundTrip(Command({"INFO", "server"}), &reply) &&
+                 reply.find(pid) != std::string::npos;
+        }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -117,8 +131,11 @@ class Connection {
     if (send(fd_, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
       return false;
     }
-    const std::string tail =
-        "$" + std::to_string(kMarker.size()) + "\r\n" + std::string(kMarker) + "\r\n";
+    std::string tail = "$";
+    tail += std::to_string(kMarker.size());
+    tail += "\r\n";
+    tail += kMarker;
+    tail += "\r\n";
     std::string in;
     const auto deadline = Clock::now() + kTimeout;
     while (!in.ends_with(tail)) {
@@ -276,11 +293,18 @@ void CheckPush(Connection& conn, bool resp3) {
 }  // namespace
 
 TEST_CASE("ReplyParser and DecodeValue on replies captured from redis-server 7") {
-  const int port = FreePort();
-  RedisServer server(port);
-  REQUIRE(server.started());
+  // The free port may be taken between our probe and redis-server's bind: try a few.
+  std::unique_ptr<RedisServer> server;
   Connection conn;
-  REQUIRE(conn.Open(port));
+  bool open = false;
+  for (int attempt = 0; attempt < 3 && !open; ++attempt) {
+    const int port = FreePort();
+    server.reset();
+    server = std::make_unique<RedisServer>(port);
+    REQUIRE(server->started());
+    open = conn.Open(port, *server);
+  }
+  REQUIRE(open);
 
   std::string setup;
   std::string list = Command({"DEL", "list"});
