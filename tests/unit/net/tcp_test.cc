@@ -91,6 +91,27 @@ TEST_CASE("Many appends in one loop turn leave in one write", "[net][tcp]") {
   REQUIRE(loop.WriteCount() == client.conn->WriteCount() + server.conns[0]->WriteCount());
 }
 
+TEST_CASE("Output appended by a before-sleep hook leaves in the same turn's write", "[net][tcp]") {
+  EventLoop loop;
+  EchoServer server(loop);
+  Client client(loop, server.Port());
+  REQUIRE(RunUntil(loop, [&] { return client.connect_done; }));
+  int pending_parts = 0;
+  EventLoop::HookId hook = loop.AddBeforeSleep([&] {
+    // Like a session moving ready replies into its output at the end of the turn.
+    for (; pending_parts > 0; --pending_parts) client.conn->Output() += "part;";
+  });
+  Timer t(loop);
+  t.Start(1, [&] {
+    client.conn->Output() += "head;";
+    pending_parts = 3;
+  });
+  REQUIRE(RunUntil(loop, [&] { return client.received.size() == 20; }));
+  loop.RemoveBeforeSleep(hook);
+  REQUIRE(client.received == "head;part;part;part;");
+  REQUIRE(client.conn->WriteCount() == 1);
+}
+
 TEST_CASE("Large transfer with back-pressure and a slow reader", "[net][tcp]") {
   EventLoop loop;
   EchoServer server(loop);
