@@ -48,16 +48,16 @@ class ShardEvents {
 
 class CommandContext {
  public:
-  CommandContext(engine::Keyspace& db, resp::Encoder& reply, ClientState& client,
-                 ShardEvents& events, std::span<const std::string_view> args, int64_t now_ms,
-                 const command::CommandInfo* info)
-      : db(db),
-        reply(reply),
-        client(client),
-        events(events),
-        args(args),
-        now_ms(now_ms),
-        info(info) {}
+  CommandContext(engine::Keyspace& keyspace, resp::Encoder& encoder, ClientState& client_state,
+                 ShardEvents& shard_events, std::span<const std::string_view> arguments,
+                 int64_t now, const command::CommandInfo* row)
+      : db(keyspace),
+        reply(encoder),
+        client(client_state),
+        events(shard_events),
+        args(arguments),
+        now_ms(now),
+        info(row) {}
 
   engine::Keyspace& db;
   resp::Encoder& reply;  // append exactly one reply (in the client's protocol)
