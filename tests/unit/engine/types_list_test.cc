@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <deque>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -131,6 +134,70 @@ TEST_CASE("list: LPOS", "[engine][types][list]") {
   CHECK(l.Pos("a", 0, 0, 0).status().message() == kErrLposRankZero);
   CHECK(l.Pos("a", 1, -1, 0).status().message() == "ERR COUNT can't be negative");
   CHECK(l.Pos("a", 1, 0, -1).status().message() == "ERR MAXLEN can't be negative");
+}
+
+TEST_CASE("list: random operations agree with a std::deque model", "[engine][types][list]") {
+  // Exercises the ring buffer's wrap-around, growth and shrinking.
+  std::mt19937 rng(7);
+  ListValue l;
+  std::deque<std::string> model;
+  auto rand = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int step = 0; step < 20000; step++) {
+    const std::string v = rand(0, 9) == 0 ? std::string(40, 'x') : std::to_string(rand(0, 5));
+    switch (rand(0, 7)) {
+      case 0:
+        l.PushFront(v);
+        model.push_front(v);
+        break;
+      case 1:
+      case 2:
+        l.PushBack(v);
+        model.push_back(v);
+        break;
+      case 3:
+        if (!model.empty()) {
+          CHECK(*l.PopFront() == model.front());
+          model.pop_front();
+        }
+        break;
+      case 4:
+        if (!model.empty()) {
+          CHECK(*l.PopBack() == model.back());
+          model.pop_back();
+        }
+        break;
+      case 5: {
+        auto it = std::find(model.begin(), model.end(), v);
+        const std::string e = "i" + v;
+        CHECK(l.Insert(true, v, e) == (it == model.end() ? -1 : int64_t(model.size()) + 1));
+        if (it != model.end()) model.insert(it, e);
+        break;
+      }
+      case 6: {
+        size_t n = 0;
+        for (auto it = model.begin(); it != model.end() && n < 1;) {
+          if (*it == v) {
+            it = model.erase(it);
+            n++;
+          } else {
+            ++it;
+          }
+        }
+        CHECK(l.Remove(1, v) == n);
+        break;
+      }
+      default:
+        if (rand(0, 50) == 0) {
+          l.PopFront(model.size());
+          model.clear();
+        }
+    }
+    REQUIRE(l.Size() == model.size());
+    if (step % 97 == 0) {
+      CHECK(l.Range(0, -1) == std::vector<std::string>(model.begin(), model.end()));
+      CHECK(l.Clone()->Range(0, -1) == l.Range(0, -1));
+    }
+  }
 }
 
 }  // namespace

@@ -15,27 +15,23 @@ uint64_t Magnitude(int64_t v) {
 }  // namespace
 
 size_t ListValue::PushFront(std::span<const std::string_view> elements) {
-  for (std::string_view e : elements) items_.emplace_front(e);
+  for (std::string_view e : elements) items_.PushFront(e);
   return items_.size();
 }
 
 size_t ListValue::PushBack(std::span<const std::string_view> elements) {
-  for (std::string_view e : elements) items_.emplace_back(e);
+  for (std::string_view e : elements) items_.PushBack(e);
   return items_.size();
 }
 
 std::optional<std::string> ListValue::PopFront() {
   if (items_.empty()) return std::nullopt;
-  std::string out = std::move(items_.front());
-  items_.pop_front();
-  return out;
+  return items_.PopFront();
 }
 
 std::optional<std::string> ListValue::PopBack() {
   if (items_.empty()) return std::nullopt;
-  std::string out = std::move(items_.back());
-  items_.pop_back();
-  return out;
+  return items_.PopBack();
 }
 
 std::vector<std::string> ListValue::PopFront(size_t count) {
@@ -91,42 +87,43 @@ std::vector<std::string> ListValue::Range(int64_t start, int64_t end) const {
 
 void ListValue::Trim(int64_t start, int64_t end) {
   if (!NormalizeRange(&start, &end)) {
-    items_.clear();
+    items_.Clear();
     return;
   }
-  items_.erase(items_.begin() + end + 1, items_.end());
-  items_.erase(items_.begin(), items_.begin() + start);
+  while (static_cast<int64_t>(items_.size()) > end + 1) items_.PopBack();
+  for (int64_t i = 0; i < start; i++) items_.PopFront();
 }
 
 size_t ListValue::Remove(int64_t count, std::string_view element) {
   const uint64_t limit = count == 0 ? UINT64_MAX : Magnitude(count);
+  // Which matches go: the first `limit` from the head, or the last `limit` from the tail.
+  uint64_t skip = 0;
+  if (count < 0) {
+    uint64_t matches = 0;
+    for (size_t i = 0; i < items_.size(); i++) matches += items_[i] == element ? 1 : 0;
+    skip = matches > limit ? matches - limit : 0;
+  }
   size_t removed = 0;
-  if (count >= 0) {
-    for (auto it = items_.begin(); it != items_.end() && removed < limit;) {
-      if (*it == element) {
-        it = items_.erase(it);
-        removed++;
-      } else {
-        ++it;
-      }
+  items_.Filter([&](const std::string& e) {
+    if (e != element) return true;
+    if (skip > 0) {
+      skip--;
+      return true;
     }
-    return removed;
-  }
-  for (size_t i = items_.size(); i > 0 && removed < limit; i--) {
-    if (items_[i - 1] == element) {
-      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i - 1));
-      removed++;
-    }
-  }
+    if (removed >= limit) return true;
+    removed++;
+    return false;
+  });
   return removed;
 }
 
 int64_t ListValue::Insert(bool before, std::string_view pivot, std::string_view element) {
-  auto it = std::find(items_.begin(), items_.end(), pivot);
-  if (it == items_.end()) return -1;
-  if (!before) ++it;
-  items_.emplace(it, element);
-  return static_cast<int64_t>(items_.size());
+  for (size_t i = 0; i < items_.size(); i++) {
+    if (items_[i] != pivot) continue;
+    items_.Insert(before ? i : i + 1, element);
+    return static_cast<int64_t>(items_.size());
+  }
+  return -1;
 }
 
 Result<std::vector<int64_t>> ListValue::Pos(std::string_view element, int64_t rank,

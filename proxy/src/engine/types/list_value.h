@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -13,14 +12,16 @@
 
 #include "absl/functional/function_ref.h"
 #include "base/status.h"
+#include "engine/types/string_ring.h"
 
 namespace slotproxy::engine {
 
-// A sequence of byte strings. Stored in a std::deque<std::string>: O(1) push and pop at both ends
-// (the hot LPUSH/RPOP paths), O(1) LINDEX/LSET, and O(n) inserts and removals in the middle, the
-// same bounds as Redis's quicklist. Short elements live inside std::string (SSO), so small values
-// cost no extra allocation. The price is libstdc++'s first block (512 bytes) per non-empty list.
-// Indexes follow Redis: negative counts from the tail (-1 is the last element).
+// A sequence of byte strings, stored in a types::StringRing (a circular buffer of std::string):
+// O(1) push and pop at both ends (the hot LPUSH/RPOP paths), O(1) LINDEX/LSET, and O(n) inserts
+// and removals in the middle, the same bounds as Redis's quicklist. Short elements live inside
+// std::string (SSO), so small values cost no extra allocation, and a small list costs a few slots
+// rather than std::deque's 576-byte minimum. Indexes follow Redis: negative counts from the tail
+// (-1 is the last element).
 class ListValue {
  public:
   ListValue() = default;
@@ -38,8 +39,8 @@ class ListValue {
   // RPUSH: appends each element at the tail. Returns the new length.
   size_t PushBack(std::span<const std::string_view> elements);
   // Single-element forms (LMOVE / RPOPLPUSH destination).
-  void PushFront(std::string_view element) { items_.emplace_front(element); }
-  void PushBack(std::string_view element) { items_.emplace_back(element); }
+  void PushFront(std::string_view element) { items_.PushFront(element); }
+  void PushBack(std::string_view element) { items_.PushBack(element); }
 
   // LPOP / RPOP without count: the removed element, or nullopt when empty.
   std::optional<std::string> PopFront();
@@ -79,7 +80,7 @@ class ListValue {
   // Clamps [start, end] to the list per LRANGE; false when the range is empty.
   bool NormalizeRange(int64_t* start, int64_t* end) const;
 
-  std::deque<std::string> items_;
+  types::StringRing items_;
 };
 
 }  // namespace slotproxy::engine
