@@ -1,0 +1,77 @@
+// TopologyManager: discovers the cluster layout with CLUSTER SLOTS and publishes it as immutable
+// cluster::SlotMap snapshots through a cluster::SlotMapHolder that every worker reads.
+//
+// It lives on one loop (e.g. worker 0's). Each refresh asks one node at a time over a
+// ControlConnection: first the masters of the current map (rotating, so a dead node is not
+// always asked first), then their replicas, then the configured seeds; the first valid reply
+// that serves at least one slot wins. A reply identical to the current map (DiffSlotMaps) is
+// not published. Refreshes happen at start, periodically, and on request (MOVED, a lost
+// backend connection, CLUSTERDOWN), at most one at a time and not more often than
+// min_refresh_interval_ms; requests meanwhile coalesce into one follow-up refresh.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "cluster/slot_map.h"
+#include "net/event_loop.h"
+
+namespace slotproxy::backend {
+
+struct SeedAddress {
+  std::string host;  // IP literal, "localhost", or a name resolved (blocking) when first used
+  uint16_t port = 0;
+};
+
+struct TopologyOptions {
+  std::vector<SeedAddress> seeds;
+  uint64_t refresh_interval_ms = 30000;    // periodic refresh; 0 disables it
+  uint64_t min_refresh_interval_ms = 100;  // between the starts of two refreshes
+  uint64_t connect_timeout_ms = 1000;
+  uint64_t request_timeout_ms = 2000;
+  uint64_t retry_interval_ms = 500;  // after a refresh where no node answered
+  std::string auth_user;             // backend AUTH, as ControlOptions
+  std::string auth_password;
+};
+
+class TopologyManager {
+ public:
+  // `loop` and `holder` must outlive the manager. Nothing happens before Start().
+  TopologyManager(net::EventLoop& loop, cluster::SlotMapHolder& holder, TopologyOptions options);
+  // Loop thread only. Stops everything; no callback runs afterwards.
+  ~TopologyManager();
+  TopologyManager(const TopologyManager&) = delete;
+  TopologyManager& operator=(const TopologyManager&) = delete;
+
+  // Loop thread only. Starts the first refresh and the periodic timer. `on_first` runs once, on
+  // the loop thread: with ok() when the first map was published, or with the last error when
+  // `first_timeout_ms` (> 0) passes without one (refreshes keep being retried afterwards, and
+  // a later success is still published). May be null.
+  void Start(std::function<void(const Status&)> on_first, uint64_t first_timeout_ms = 10000);
+
+  // Any thread. Asks for a refresh soon (rate-limited and coalesced as described above).
+  // `reason` is logged-only text ("MOVED 3999 10.0.0.2:6379", "connection lost").
+  void RequestRefresh(std::string_view reason);
+
+  // Counters for INFO and tests (any thread).
+  uint64_t refreshes() const { return refreshes_.load(std::memory_order_relaxed); }
+  uint64_t refresh_errors() const { return refresh_errors_.load(std::memory_order_relaxed); }
+  uint64_t published() const { return published_.load(std::memory_order_relaxed); }
+  // The last refresh error ("no node answered CLUSTER SLOTS: ..."); loop thread only.
+  const std::string& last_error() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;  // posted closures hold a weak_ptr to it
+  std::atomic<uint64_t> refreshes_{0};
+  std::atomic<uint64_t> refresh_errors_{0};
+  std::atomic<uint64_t> published_{0};
+};
+
+}  // namespace slotproxy::backend
