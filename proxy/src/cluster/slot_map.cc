@@ -7,19 +7,11 @@
 namespace slotproxy::cluster {
 namespace {
 
-NodeIndex FindByAddress(const std::vector<Node>& nodes, std::string_view host, uint16_t port) {
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].port == port && nodes[i].host == host) return static_cast<NodeIndex>(i);
-  }
-  return kNoNode;
-}
-
-NodeIndex FindById(const std::vector<Node>& nodes, std::string_view id) {
-  if (id.empty()) return kNoNode;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].id == id) return static_cast<NodeIndex>(i);
-  }
-  return kNoNode;
+std::string AddressKey(std::string_view host, uint16_t port) {
+  std::string key(host);
+  key += ':';
+  key += std::to_string(port);
+  return key;
 }
 
 // Maximal runs of slots for which `match(owner)` holds.
@@ -40,7 +32,26 @@ std::vector<SlotRange> Runs(const std::vector<NodeIndex>& owner, Match match) {
 
 }  // namespace
 
-std::string Node::Address() const { return host + ":" + std::to_string(port); }
+std::string Node::Address() const { return AddressKey(host, port); }
+
+NodeIndex NodeTable::FindByAddress(std::string_view host, uint16_t port) const {
+  auto it = by_address_.find(AddressKey(host, port));
+  return it == by_address_.end() ? kNoNode : it->second;
+}
+
+NodeIndex NodeTable::FindById(std::string_view id) const {
+  if (id.empty()) return kNoNode;
+  auto it = by_id_.find(std::string(id));
+  return it == by_id_.end() ? kNoNode : it->second;
+}
+
+NodeIndex NodeTable::Add(Node node) {
+  const auto index = static_cast<NodeIndex>(nodes_.size());
+  by_address_.emplace(node.Address(), index);
+  if (!node.id.empty()) by_id_.emplace(node.id, index);
+  nodes_.push_back(std::move(node));
+  return index;
+}
 
 SlotState SlotMap::StateOf(uint16_t slot) const {
   SlotState state;
@@ -55,10 +66,10 @@ SlotState SlotMap::StateOf(uint16_t slot) const {
 }
 
 NodeIndex SlotMap::FindNode(std::string_view host, uint16_t port) const {
-  return FindByAddress(*nodes_, host, port);
+  return nodes_->FindByAddress(host, port);
 }
 
-NodeIndex SlotMap::FindNodeById(std::string_view id) const { return FindById(*nodes_, id); }
+NodeIndex SlotMap::FindNodeById(std::string_view id) const { return nodes_->FindById(id); }
 
 std::vector<SlotRange> SlotMap::SlotsOwnedBy(NodeIndex node) const {
   if (node == kNoNode || node >= nodes_->size()) return {};
@@ -93,18 +104,17 @@ Result<SlotMapPtr> SlotMap::WithSlotMoved(uint16_t slot, std::string_view host,
   copy->created_ = Clock::now();
   NodeIndex target = FindNode(host, port);
   if (target == kNoNode || (*nodes_)[target].role == NodeRole::kReplica) {
-    auto nodes = std::make_shared<std::vector<Node>>(*nodes_);
+    auto nodes = std::make_shared<NodeTable>(*nodes_);
     if (target == kNoNode) {
       if (nodes->size() >= kMaxNodes) return Status::Error("too many cluster nodes");
       Node added;
       added.host = std::string(host);
       added.port = port;
-      nodes->push_back(std::move(added));
-      target = static_cast<NodeIndex>(nodes->size() - 1);
+      target = nodes->Add(std::move(added));
     } else {
       // A MOVED to a replica means it was promoted: detach it from its old master.
-      Node& promoted = (*nodes)[target];
-      auto& siblings = (*nodes)[promoted.master].replicas;
+      Node& promoted = nodes->mutable_node(target);
+      auto& siblings = nodes->mutable_node(promoted.master).replicas;
       siblings.erase(std::remove(siblings.begin(), siblings.end(), target), siblings.end());
       promoted.role = NodeRole::kMaster;
       promoted.master = kNoNode;
@@ -118,9 +128,10 @@ Result<SlotMapPtr> SlotMap::WithSlotMoved(uint16_t slot, std::string_view host,
 
 SlotMapPtr SlotMap::WithHealthFrom(const SlotMap& other) const {
   std::shared_ptr<SlotMap> copy(new SlotMap(*this));
-  auto nodes = std::make_shared<std::vector<Node>>(*nodes_);
-  for (Node& node : *nodes) {
-    NodeIndex match = FindById(other.nodes(), node.id);
+  auto nodes = std::make_shared<NodeTable>(*nodes_);
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    Node& node = nodes->mutable_node(static_cast<NodeIndex>(i));
+    NodeIndex match = other.FindNodeById(node.id);
     if (match == kNoNode && node.id.empty()) match = other.FindNode(node.host, node.port);
     if (match == kNoNode) continue;
     node.health = other.node(match).health;
@@ -136,35 +147,40 @@ SlotMapBuilder::SlotMapBuilder(const SlotMap& base)
     : version_(base.version_),
       nodes_(*base.nodes_),
       owner_(base.owner_),
-      migrations_(base.migrations_) {}
+      owned_count_(base.node_count(), 0),
+      migrations_(base.migrations_) {
+  for (NodeIndex owner : owner_) {
+    if (owner != kNoNode) ++owned_count_[owner];
+  }
+}
 
 Result<NodeIndex> SlotMapBuilder::AddNode(Node node) {
   if (nodes_.size() >= kMaxNodes) return Status::Error("too many cluster nodes");
   if (node.port == 0) return Status::Error("node " + node.Address() + " has port 0");
-  if (FindById(nodes_, node.id) != kNoNode) {
+  if (nodes_.FindById(node.id) != kNoNode) {
     return Status::Error("node id " + node.id + " appears twice");
   }
-  if (FindByAddress(nodes_, node.host, node.port) != kNoNode) {
+  if (nodes_.FindByAddress(node.host, node.port) != kNoNode) {
     return Status::Error("node address " + node.Address() + " appears twice");
   }
   node.role = NodeRole::kMaster;
   node.master = kNoNode;
   node.replicas.clear();
-  nodes_.push_back(std::move(node));
-  return static_cast<NodeIndex>(nodes_.size() - 1);
+  owned_count_.push_back(0);
+  return nodes_.Add(std::move(node));
 }
 
 NodeIndex SlotMapBuilder::FindNode(std::string_view host, uint16_t port) const {
-  return FindByAddress(nodes_, host, port);
+  return nodes_.FindByAddress(host, port);
 }
 
-NodeIndex SlotMapBuilder::FindNodeById(std::string_view id) const { return FindById(nodes_, id); }
+NodeIndex SlotMapBuilder::FindNodeById(std::string_view id) const { return nodes_.FindById(id); }
 
 Status SlotMapBuilder::SetReplicaOf(NodeIndex replica, NodeIndex master) {
   if (replica >= nodes_.size() || master >= nodes_.size()) {
     return Status::Error("unknown node index");
   }
-  Node& r = nodes_[replica];
+  Node& r = nodes_.mutable_node(replica);
   const Node& m = nodes_[master];
   if (replica == master) return Status::Error("node " + r.Address() + " cannot replicate itself");
   if (m.role == NodeRole::kReplica) {
@@ -174,7 +190,7 @@ Status SlotMapBuilder::SetReplicaOf(NodeIndex replica, NodeIndex master) {
     if (r.master == master) return Status();
     return Status::Error("node " + r.Address() + " replicates two masters");
   }
-  if (std::find(owner_.begin(), owner_.end(), replica) != owner_.end()) {
+  if (owned_count_[replica] > 0) {
     return Status::Error("node " + r.Address() + " owns slots and is also a replica");
   }
   if (!r.replicas.empty()) {
@@ -182,7 +198,7 @@ Status SlotMapBuilder::SetReplicaOf(NodeIndex replica, NodeIndex master) {
   }
   r.role = NodeRole::kReplica;
   r.master = master;
-  nodes_[master].replicas.push_back(replica);
+  nodes_.mutable_node(master).replicas.push_back(replica);
   return Status();
 }
 
@@ -202,7 +218,23 @@ Status SlotMapBuilder::AssignSlots(SlotRange range, NodeIndex owner) {
                            nodes_[current].Address() + " and " + nodes_[owner].Address());
     }
   }
-  std::fill(owner_.begin() + range.start, owner_.begin() + range.end + 1, owner);
+  for (int slot = range.start; slot <= range.end; ++slot) {
+    if (owner_[slot] == kNoNode) ++owned_count_[owner];
+    owner_[slot] = owner;
+  }
+  return Status();
+}
+
+Status SlotMapBuilder::UnassignSlots(SlotRange range) {
+  if (range.start > range.end || range.end >= kSlotCount) {
+    return Status::Error("invalid slot range " + std::to_string(range.start) + "-" +
+                         std::to_string(range.end));
+  }
+  for (int slot = range.start; slot <= range.end; ++slot) {
+    if (owner_[slot] == kNoNode) continue;
+    --owned_count_[owner_[slot]];
+    owner_[slot] = kNoNode;
+  }
   return Status();
 }
 
@@ -233,7 +265,7 @@ SlotMapPtr SlotMapBuilder::Build() {
   std::shared_ptr<SlotMap> map(new SlotMap());
   map->version_ = version_;
   map->created_ = SlotMap::Clock::now();
-  map->nodes_ = std::make_shared<const std::vector<Node>>(std::move(nodes_));
+  map->nodes_ = std::make_shared<const NodeTable>(std::move(nodes_));
   map->covered_ = static_cast<size_t>(
       std::count_if(owner_.begin(), owner_.end(), [](NodeIndex o) { return o != kNoNode; }));
   map->owner_ = std::move(owner_);
@@ -242,8 +274,9 @@ SlotMapPtr SlotMapBuilder::Build() {
     return m.migrating_to == kNoNode && m.importing_from == kNoNode;
   });
   map->migrations_ = std::move(migrations_);
-  nodes_.clear();
+  nodes_ = NodeTable();
   owner_.assign(kSlotCount, kNoNode);
+  owned_count_.clear();
   migrations_.clear();
   version_ = 0;
   return map;

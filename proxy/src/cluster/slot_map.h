@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -73,6 +74,30 @@ struct SlotState {
   NodeIndex importing_from = kNoNode;
 };
 
+// The nodes of a topology with hash indexes by address and by id, so every lookup is O(1) even
+// for a hostile reply listing thousands of nodes. Shared, immutable, between a snapshot and its
+// patched copies; only SlotMapBuilder and the copy-on-write helpers mutate a private copy.
+class NodeTable {
+ public:
+  const std::vector<Node>& nodes() const { return nodes_; }
+  size_t size() const { return nodes_.size(); }
+  const Node& operator[](NodeIndex index) const { return nodes_[index]; }
+  // A node's fields except id, host and port (the indexed ones) may be changed through this.
+  Node& mutable_node(NodeIndex index) { return nodes_[index]; }
+
+  // kNoNode when absent (FindById: also for an empty id).
+  NodeIndex FindByAddress(std::string_view host, uint16_t port) const;
+  NodeIndex FindById(std::string_view id) const;
+
+  // Appends `node` unchecked (callers check uniqueness and the size limit) and returns its index.
+  NodeIndex Add(Node node);
+
+ private:
+  std::vector<Node> nodes_;
+  std::unordered_map<std::string, NodeIndex> by_address_;  // "host:port"
+  std::unordered_map<std::string, NodeIndex> by_id_;       // non-empty ids only
+};
+
 class SlotMap;
 using SlotMapPtr = std::shared_ptr<const SlotMap>;
 
@@ -87,7 +112,7 @@ class SlotMap {
   // When this snapshot was made (for "slot map age" and refresh rate limits).
   Clock::time_point created() const { return created_; }
 
-  const std::vector<Node>& nodes() const { return *nodes_; }
+  const std::vector<Node>& nodes() const { return nodes_->nodes(); }
   size_t node_count() const { return nodes_->size(); }
   // The node at `index`; `index` must be < node_count().
   const Node& node(NodeIndex index) const { return (*nodes_)[index]; }
@@ -151,7 +176,7 @@ class SlotMap {
 
   uint64_t version_ = 0;
   Clock::time_point created_;
-  std::shared_ptr<const std::vector<Node>> nodes_;
+  std::shared_ptr<const NodeTable> nodes_;
   std::vector<NodeIndex> owner_;           // kSlotCount entries
   std::vector<SlotMigration> migrations_;  // sorted by slot, no duplicates
   size_t covered_ = 0;
@@ -178,7 +203,7 @@ class SlotMapBuilder {
   size_t node_count() const { return nodes_.size(); }
   // Mutable access to an added node's descriptive fields (health, hostname, offset). Do not
   // change id/host/port/role/links through it: use the methods below.
-  Node& node(NodeIndex index) { return nodes_[index]; }
+  Node& node(NodeIndex index) { return nodes_.mutable_node(index); }
 
   // Makes `replica` a replica of `master`. Error when either index is unknown, they are the same
   // node, `master` is itself a replica, `replica` owns slots, or `replica` already replicates
@@ -188,6 +213,10 @@ class SlotMapBuilder {
   // Gives every slot in `range` to `owner`. Error when the range is invalid, `owner` is unknown
   // or a replica, or a slot already has a different owner.
   Status AssignSlots(SlotRange range, NodeIndex owner);
+
+  // Leaves every slot in `range` without an owner (CLUSTER DELSLOTS; SETSLOT NODE is Unassign
+  // then Assign). Error when the range is invalid.
+  Status UnassignSlots(SlotRange range);
 
   // Sets or clears (kNoNode) the migration state of `slot`. Error on an unknown node index or an
   // out-of-range slot.
@@ -203,8 +232,9 @@ class SlotMapBuilder {
   SlotMigration* MigrationFor(uint16_t slot);
 
   uint64_t version_ = 0;
-  std::vector<Node> nodes_;
+  NodeTable nodes_;
   std::vector<NodeIndex> owner_;
+  std::vector<uint32_t> owned_count_;  // slots per node, so SetReplicaOf needs no scan
   std::vector<SlotMigration> migrations_;
 };
 

@@ -106,6 +106,28 @@ TEST_CASE("SlotMapBuilder rejects inconsistent topologies") {
   CHECK_FALSE(b.SetImporting(1, 99).ok());
 }
 
+TEST_CASE("SlotMapBuilder reassigns slots through UnassignSlots") {
+  SlotMapPtr base = ThreeMasters();
+  SlotMapBuilder b(*base);
+  CHECK_FALSE(b.AssignSlots({10923, 10923}, 1).ok());  // still owned by node 2
+  REQUIRE(b.UnassignSlots({10923, 16383}).ok());
+  CHECK(b.SetReplicaOf(2, 1).ok());  // owns nothing any more: may become a replica
+  REQUIRE(b.AssignSlots({10923, 16383}, 1).ok());
+  CHECK_FALSE(b.UnassignSlots({5, 4}).ok());
+  CHECK_FALSE(b.UnassignSlots({0, 16384}).ok());
+  SlotMapPtr map = b.Build();
+  CHECK(map->SlotsOwnedBy(1) == std::vector<SlotRange>{{5461, 16383}});
+  CHECK(map->node(2).role == NodeRole::kReplica);
+  CHECK(map->FullyCovered());
+
+  SlotMapBuilder c(*base);
+  REQUIRE(c.UnassignSlots({100, 199}).ok());
+  REQUIRE(c.UnassignSlots({10923, 16000}).ok());
+  CHECK_FALSE(c.SetReplicaOf(2, 1).ok());  // still owns 16001-16383
+  CHECK_FALSE(c.SetReplicaOf(0, 1).ok());  // has a replica of its own
+  CHECK(c.Build()->Gaps() == std::vector<SlotRange>{{100, 199}, {10923, 16000}});
+}
+
 TEST_CASE("WithSlotMoved patches one slot copy-on-write") {
   SlotMapPtr base = ThreeMasters(7);
   const uint16_t slot = KeySlot("foo");
