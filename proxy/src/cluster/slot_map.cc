@@ -341,6 +341,7 @@ bool SlotMapHolder::CompareAndSwap(const SlotMapPtr& expected, SlotMapPtr desire
 }
 
 bool SlotMapHolder::StoreIfNewer(SlotMapPtr map) {
+  assert(map != nullptr);
   SlotMapPtr current = current_.load(std::memory_order_acquire);
   while (current == nullptr || current->version() < map->version()) {
     if (current_.compare_exchange_weak(current, map, std::memory_order_acq_rel,

@@ -7,7 +7,6 @@
 // 32 KB copy of the owner array.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -162,7 +161,8 @@ class SlotMap {
   // A copy where `slot` (< kSlotCount) is owned by host:port, as a MOVED reply says; the node is
   // added as a master with an unknown id when it is not in the table, and a known replica is
   // promoted to master (a MOVED to a replica means it took over). Version is version() + 1.
-  // Returns an error only when the node table is full.
+  // Returns an error only when the node table is full. Always a new snapshot: callers skip the
+  // patch when FindNode(host, port) already is OwnerOf(slot) (a late MOVED after a refresh).
   Result<SlotMapPtr> WithSlotMoved(uint16_t slot, std::string_view host, uint16_t port) const;
 
   // A copy whose nodes take health and replication offset from the node with the same id (or,
@@ -273,8 +273,8 @@ class SlotMapHolder {
   // refresh published meanwhile). Returns false, and leaves the current one alone, otherwise.
   bool CompareAndSwap(const SlotMapPtr& expected, SlotMapPtr desired);
 
-  // Publishes `map` unless the current snapshot has a version >= map->version(). Returns true
-  // when `map` was published.
+  // Publishes `map` (not nullptr) unless the current snapshot has a version >= map->version().
+  // Returns true when `map` was published.
   bool StoreIfNewer(SlotMapPtr map);
 
  private:
