@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "base/status.h"
 #include "engine/object.h"
 
@@ -52,6 +53,9 @@ enum class CopyResult {
   kTargetExists,  // the target exists and replace was false (:0)
   kSameKey,       // source == destination: kErrSameObject
 };
+
+// The fixed 32-bit hash that orders keys within a slot for Scan.
+uint32_t ScanHash(std::string_view key);
 
 class Keyspace {
  public:
@@ -160,6 +164,17 @@ class Keyspace {
   // (COUNT is a hint in Redis too).
   uint64_t Scan(uint64_t cursor, size_t count, std::string_view pattern,
                 std::optional<ObjType> type, int64_t now_ms, std::vector<std::string>* out);
+  // The same step as Scan with no filter, handing each live entry to `visit` instead of copying
+  // its name: for incremental whole-keyspace walks (AOF rewrite, slot migration). `visit` must
+  // not write to the keyspace.
+  uint64_t ScanEntries(uint64_t cursor, size_t count, int64_t now_ms,
+                       absl::FunctionRef<void(Entry*)> visit);
+  // Where `key` (in `slot`) sits in scan order: a walk whose next cursor is c != 0 has visited
+  // exactly the keys whose position is below c (c == 0: all). Lets an incremental walker tell
+  // whether a key written meanwhile was already visited.
+  static uint64_t ScanPosition(std::string_view key, uint16_t slot) {
+    return (uint64_t{slot} << 32) | ScanHash(key);
+  }
   // OBJECT ENCODING's answer for `e`.
   static std::string ObjectEncoding(const Entry* e) { return EntryOps::Encoding(e); }
 
@@ -234,8 +249,5 @@ class Keyspace {
   ExpireCallback on_expire_;
   KeyspaceStats stats_;
 };
-
-// The fixed 32-bit hash that orders keys within a slot for Scan (exposed for tests).
-uint32_t ScanHash(std::string_view key);
 
 }  // namespace slotproxy::engine

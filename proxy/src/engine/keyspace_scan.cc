@@ -61,9 +61,8 @@ size_t Keyspace::ScanSlot(uint16_t slot, uint32_t from, size_t budget, std::vect
   return n;
 }
 
-uint64_t Keyspace::Scan(uint64_t cursor, size_t count, std::string_view pattern,
-                        std::optional<ObjType> type, int64_t now_ms,
-                        std::vector<std::string>* out) {
+uint64_t Keyspace::ScanEntries(uint64_t cursor, size_t count, int64_t now_ms,
+                               absl::FunctionRef<void(Entry*)> visit) {
   uint64_t slot = cursor >> 32;
   uint32_t from = static_cast<uint32_t>(cursor);
   if (slot >= kSlots) return 0;
@@ -93,18 +92,26 @@ uint64_t Keyspace::Scan(uint64_t cursor, size_t count, std::string_view pattern,
       break;
     }
   }
-  const bool use_pattern = !pattern.empty() && !IsMatchAll(pattern);
   for (Entry* e : picked) {
     // Deleting an expired entry never touches another picked one.
     if (ExpiredAt(e, now_ms)) {
       ExpireNow(e);
       continue;
     }
-    if (type.has_value() && e->type() != *type) continue;
-    if (use_pattern && !GlobMatch(pattern, e->key())) continue;
-    out->emplace_back(e->key());
+    visit(e);
   }
   return next;
+}
+
+uint64_t Keyspace::Scan(uint64_t cursor, size_t count, std::string_view pattern,
+                        std::optional<ObjType> type, int64_t now_ms,
+                        std::vector<std::string>* out) {
+  const bool use_pattern = !pattern.empty() && !IsMatchAll(pattern);
+  return ScanEntries(cursor, count, now_ms, [&](Entry* e) {
+    if (type.has_value() && e->type() != *type) return;
+    if (use_pattern && !GlobMatch(pattern, e->key())) return;
+    out->emplace_back(e->key());
+  });
 }
 
 std::vector<std::string> Keyspace::KeysMatching(std::string_view pattern, int64_t now_ms) const {

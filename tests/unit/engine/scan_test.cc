@@ -120,6 +120,28 @@ TEST_CASE("scan: keys present throughout are returned despite churn", "[scan]") 
   }
 }
 
+TEST_CASE("scan: ScanEntries and ScanPosition tell visited keys apart", "[scan]") {
+  Keyspace ks(cluster::KeySlot);
+  for (int i = 0; i < 1000; i++) ks.SetString("k" + std::to_string(i), std::to_string(i));
+  std::set<std::string> visited;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = ks.ScanEntries(cursor, 37, kNow, [&](Entry* e) {
+      CHECK(e->type() == ObjType::kString);
+      visited.emplace(e->key());
+    });
+    // Every key is visited iff its position is below the cursor.
+    for (int i = 0; i < 1000; i += 13) {
+      const std::string k = "k" + std::to_string(i);
+      const uint64_t pos = Keyspace::ScanPosition(k, cluster::KeySlot(k));
+      CHECK((cursor == 0 || pos < cursor) == (visited.count(k) == 1));
+    }
+    REQUIRE(++steps < 10000);
+  } while (cursor != 0);
+  CHECK(visited.size() == 1000);
+}
+
 TEST_CASE("scan: match and type filters", "[scan]") {
   Keyspace ks(cluster::KeySlot);
   for (int i = 0; i < 100; i++) ks.SetString("user:" + std::to_string(i), "v");
