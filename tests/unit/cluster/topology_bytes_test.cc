@@ -4,6 +4,8 @@
 #include <string>
 
 #include "cluster/topology.h"
+#include "cluster/topology_reply.h"
+#include "resp/encoder.h"
 #include "resp/value.h"
 
 namespace slotproxy::cluster {
@@ -62,6 +64,19 @@ TEST_CASE("Captured CLUSTER SLOTS bytes, RESP2 and RESP3") {
   }
 }
 
+TEST_CASE("EncodeClusterSlots gives back the captured bytes") {
+  for (auto protocol : {resp::Protocol::kResp2, resp::Protocol::kResp3}) {
+    const std::string captured =
+        CapturedSlots(protocol == resp::Protocol::kResp2 ? "*0\r\n" : "%0\r\n");
+    Result<SlotMapPtr> map = DecodeAndParse(captured, false);
+    REQUIRE(map.ok());
+    std::string encoded;
+    resp::Encoder encoder(&encoded, protocol);
+    EncodeClusterSlots(*map.value(), encoder);
+    CHECK(encoded == captured);
+  }
+}
+
 TEST_CASE("Captured CLUSTER SLOTS bytes in hostname mode") {
   const std::string named =
       "*3\r\n*3\r\n:0\r\n:5460\r\n*4\r\n$13\r\nnode0.example\r\n:7400\r\n" + Bulk(kId0) +
@@ -113,6 +128,10 @@ TEST_CASE("Captured CLUSTER SHARDS bytes, RESP2 and RESP3") {
     CHECK(map.value()->node(map.value()->FindNodeById(kId3)).health == NodeHealth::kFail);
     CHECK(map.value()->node(map.value()->FindNodeById(kId4)).health == NodeHealth::kLoading);
     CHECK(map.value()->node(map.value()->FindNodeById(kId0)).replication_offset == 238);
+    std::string encoded;
+    resp::Encoder encoder(&encoded, resp3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
+    EncodeClusterShards(*map.value(), encoder);
+    CHECK(encoded == bytes);
   }
 }
 

@@ -1,6 +1,7 @@
 // Topology parsing against real redis-server 7.0 nodes: a single node owning every slot, and a
 // 3-master, 3-replica cluster built by redis-cli --cluster create. The SLOTS and SHARDS parses
 // are checked against CLUSTER MYID / CLUSTER NODES, an independent source.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -11,7 +12,9 @@
 
 #include "cluster/redirect.h"
 #include "cluster/topology.h"
+#include "cluster/topology_reply.h"
 #include "redis_process.h"
+#include "resp/encoder.h"
 #include "resp/value.h"
 
 namespace slotproxy::cluster {
@@ -20,6 +23,35 @@ namespace {
 using testing::EncodeCommand;
 using testing::RedisProcess;
 using testing::TestConnection;
+
+std::string QueryRaw(TestConnection& conn, const std::vector<std::string>& command) {
+  REQUIRE(conn.Send(EncodeCommand(command)));
+  const std::string raw = conn.ReadRawReply();
+  REQUIRE_FALSE(raw.empty());
+  return raw;
+}
+
+resp::Value Decode(const std::string& raw) {
+  size_t consumed = 0;
+  Result<resp::Value> value = resp::DecodeValue(raw, &consumed);
+  REQUIRE(value.ok());
+  return value.value();
+}
+
+// The raw bytes of each element of a top-level array reply, sorted (CLUSTER SHARDS lists shards
+// in the order of Redis's node dict, which is not ours).
+std::vector<std::string> SortedElements(const std::string& raw) {
+  const size_t header = raw.find("\r\n") + 2;
+  std::vector<std::string> elements;
+  for (size_t pos = header; pos < raw.size();) {
+    size_t consumed = 0;
+    REQUIRE(resp::DecodeValue(std::string_view(raw).substr(pos), &consumed).ok());
+    elements.push_back(raw.substr(pos, consumed));
+    pos += consumed;
+  }
+  std::sort(elements.begin(), elements.end());
+  return elements;
+}
 
 resp::Value Query(TestConnection& conn, const std::vector<std::string>& command) {
   REQUIRE(conn.Send(EncodeCommand(command)));
@@ -157,14 +189,26 @@ TEST_CASE("A real 3-master 3-replica cluster: SLOTS and SHARDS agree with CLUSTE
   for (int protocol : {2, 3}) {
     INFO("RESP" << protocol);
     if (protocol == 3) REQUIRE(Query(*conn, {"HELLO", "3"}).type == resp::ValueType::kMap);
-    Result<SlotMapPtr> shards =
-        ParseClusterShards(Query(*conn, {"CLUSTER", "SHARDS"}), "127.0.0.1", 1);
+    const auto proto = protocol == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2;
+    const std::string shards_raw = QueryRaw(*conn, {"CLUSTER", "SHARDS"});
+    Result<SlotMapPtr> shards = ParseClusterShards(Decode(shards_raw), "127.0.0.1", 1);
     REQUIRE(shards.ok());
     CheckAgainstNodes(*shards.value(), nodes);
-    Result<SlotMapPtr> again =
-        ParseClusterSlots(Query(*conn, {"CLUSTER", "SLOTS"}), "127.0.0.1", 1);
+    const std::string slots_raw = QueryRaw(*conn, {"CLUSTER", "SLOTS"});
+    Result<SlotMapPtr> again = ParseClusterSlots(Decode(slots_raw), "127.0.0.1", 1);
     REQUIRE(again.ok());
     CheckAgainstNodes(*again.value(), nodes);
+
+    // Encoding what we parsed gives Redis's bytes back (SHARDS: up to the order of shards).
+    std::string encoded;
+    resp::Encoder slots_encoder(&encoded, proto);
+    EncodeClusterSlots(*again.value(), slots_encoder);
+    CHECK(encoded == slots_raw);
+    encoded.clear();
+    resp::Encoder shards_encoder(&encoded, proto);
+    EncodeClusterShards(*shards.value(), shards_encoder);
+    CHECK(SortedElements(encoded) == SortedElements(shards_raw));
+
     // SHARDS as the health source over the SLOTS map: every node is online by now or loading.
     SlotMapPtr merged = again.value()->WithHealthFrom(*shards.value());
     for (const Node& node : merged->nodes()) CHECK(node.health != NodeHealth::kUnknown);
