@@ -1,0 +1,323 @@
+#include "session/client_session.h"
+
+#include <utility>
+
+#include "cluster/crc16.h"
+#include "cluster/redirect.h"
+#include "command/command_table.h"
+#include "command/key_extraction.h"
+#include "command/routing.h"
+#include "resp/encoder.h"
+#include "session/fanout.h"
+#include "session/local_fallback.h"
+
+namespace slotproxy::session {
+namespace {
+
+std::string ErrorLine(std::string_view message) {
+  std::string out;
+  resp::Encoder(&out, resp::Protocol::kResp2).Error(message);
+  return out;
+}
+
+resp::RequestLimits MakeLimits(const SessionLimits& limits) {
+  resp::RequestLimits out;
+  out.max_bulk_len = limits.proto_max_bulk_len;
+  return out;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(SessionContext& context, uint64_t id,
+                             std::unique_ptr<net::TcpConnection> conn,
+                             std::function<void(uint64_t id)> on_closed)
+    : ctx_(context),
+      id_(id),
+      conn_(std::move(conn)),
+      on_closed_(std::move(on_closed)),
+      parser_(MakeLimits(context.limits)) {
+  conn_->SetDataCallback([this](net::InputBuffer& in) { OnData(in); });
+  conn_->SetDrainCallback([this] { UpdateBackPressure(); });
+  conn_->SetCloseCallback([this](const net::CloseReason&) {
+    closing_ = true;
+    // May destroy this session: nothing may touch members afterwards.
+    auto cb = std::move(on_closed_);
+    if (cb) cb(id_);
+  });
+}
+
+ClientSession::~ClientSession() {
+  for (Entry& e : pending_) {
+    for (backend::BackendRequest* r : e.inflight) {
+      if (r != nullptr) r->Detach();
+    }
+  }
+}
+
+void ClientSession::Refuse(net::TcpConnection& conn, std::string_view error_line) {
+  conn.Output().append(error_line);
+  conn.CloseAfterFlush();
+}
+
+void ClientSession::OnData(net::InputBuffer& input) {
+  while (!closing_ && !input.Empty()) {
+    if (pending_.size() >= ctx_.limits.max_pending) break;  // back-pressure: the rest waits
+    const resp::ParseResult r = parser_.Parse(input.View());
+    if (r.status == resp::RequestStatus::kNeedMore) {
+      input.Consume(r.consumed);
+      break;
+    }
+    if (r.status == resp::RequestStatus::kError) {
+      // Redis answers the commands before the bad one, then the error, then closes.
+      input.Consume(r.consumed);
+      NewEntry();
+      ReplyNow(r.ErrorReply(), /*close_after=*/true);
+      closing_ = true;
+      break;
+    }
+    HandleCommand(r.args);  // copies what it keeps: the views die with the input
+    input.Consume(r.consumed);
+  }
+  if (closing_) input.Consume(input.Size());
+  FlushReady();
+  UpdateBackPressure();
+}
+
+ClientSession::Entry& ClientSession::NewEntry() { return pending_.emplace_back(); }
+
+void ClientSession::ReplyNow(std::string bytes, bool close_after) {
+  Entry& e = pending_.back();
+  e.reply = std::move(bytes);
+  e.ready = true;
+  e.close_after = close_after;
+}
+
+void ClientSession::ReplyError(std::string_view message) { ReplyNow(ErrorLine(message)); }
+
+void ClientSession::HandleCommand(std::span<const std::string_view> args) {
+  NewEntry();
+  const command::CommandInfo* info = ctx_.table.Lookup(args);
+  if (info == nullptr) {
+    ReplyError(command::UnknownCommandError(ctx_.table, args));
+    return;
+  }
+  if (!command::CheckArity(*info, args.size())) {
+    ReplyError(command::WrongArityError(*info));
+    return;
+  }
+  switch (info->routing.kind) {
+    case command::RouteKind::kSingleSlot:
+    case command::RouteKind::kSameSlotOnly:
+      RouteKeyed(*info, args);
+      return;
+    case command::RouteKind::kSplitBySlot:
+      RouteSplit(*info, args);
+      return;
+    case command::RouteKind::kAllShards:
+      RouteAllShards(*info, args);
+      return;
+    case command::RouteKind::kKeylessAnyShard:
+      RouteAnyShard(args);
+      return;
+    case command::RouteKind::kProxyLocal:
+      HandleLocal(*info, args);
+      return;
+    case command::RouteKind::kStateful:
+      ReplyError("ERR command '" + std::string(info->name) +
+                 "' needs a dedicated connection and is not supported by slotproxy yet");
+      return;
+    case command::RouteKind::kUnsupported:
+      ReplyError(command::UnsupportedError(*info));
+      return;
+  }
+}
+
+backend::RequestPtr ClientSession::MakeRequest(uint64_t seq, uint32_t sub) {
+  backend::RequestPtr r = ctx_.dispatcher.pool().Acquire();
+  r->owner = this;
+  r->tag = seq;
+  r->sub = sub;
+  r->affinity = id_;
+  return r;
+}
+
+void ClientSession::SendSingle(Entry& entry, std::span<const std::string_view> args, bool has_slot,
+                               uint16_t slot, std::string target) {
+  const uint64_t seq = head_seq_ + pending_.size() - 1;
+  backend::RequestPtr r = MakeRequest(seq, 0);
+  resp::EncodeCommand(args, &r->payload);
+  r->has_slot = has_slot;
+  r->slot = slot;
+  r->target = std::move(target);
+  entry.outstanding = 1;
+  entry.inflight.push_back(r.get());
+  // May answer at once (node down): `entry` must not be used after this.
+  ctx_.dispatcher.Send(std::move(r));
+}
+
+void ClientSession::RouteKeyed(const command::CommandInfo& info,
+                               std::span<const std::string_view> args) {
+  command::KeyRefs keys;
+  command::ExtractKeys(info, args, /*include_not_key=*/true, &keys);
+  if (keys.empty()) {
+    RouteAnyShard(args);
+    return;
+  }
+  const uint16_t slot = cluster::KeySlot(args[keys[0].pos]);
+  for (size_t i = 1; i < keys.size(); ++i) {
+    if (cluster::KeySlot(args[keys[i].pos]) != slot) {
+      ReplyError(cluster::kCrossSlotError);
+      return;
+    }
+  }
+  SendSingle(pending_.back(), args, true, slot, {});
+}
+
+void ClientSession::RouteAnyShard(std::span<const std::string_view> args) {
+  // Any served slot reaches a master; spreading by a counter keeps the load even.
+  const uint16_t slot =
+      static_cast<uint16_t>((ctx_.any_shard_counter++ * 5471) % cluster::kSlotCount);
+  SendSingle(pending_.back(), args, true, slot, {});
+}
+
+void ClientSession::RouteSplit(const command::CommandInfo& info,
+                               std::span<const std::string_view> args) {
+  SplitPlan plan;
+  if (!PlanSplit(info, args, &plan)) {
+    // One slot (or nothing to split): the command goes through unchanged.
+    RouteKeyed(info, args);
+    return;
+  }
+  Entry& entry = pending_.back();
+  const uint64_t seq = head_seq_ + pending_.size() - 1;
+  entry.merge = info.routing.merge;
+  entry.parts.resize(plan.subs.size());
+  entry.key_order = std::move(plan.key_order);
+  entry.outstanding = static_cast<uint32_t>(plan.subs.size());
+  std::vector<backend::RequestPtr> requests;
+  requests.reserve(plan.subs.size());
+  for (uint32_t i = 0; i < plan.subs.size(); ++i) {
+    backend::RequestPtr r = MakeRequest(seq, i);
+    EncodeSub(args, plan.subs[i], info.routing.key_step, &r->payload);
+    r->has_slot = true;
+    r->slot = plan.subs[i].slot;
+    entry.inflight.push_back(r.get());
+    requests.push_back(std::move(r));
+  }
+  // Sent only once the entry is complete: an immediate failure may finish it.
+  for (backend::RequestPtr& r : requests) ctx_.dispatcher.Send(std::move(r));
+}
+
+void ClientSession::RouteAllShards(const command::CommandInfo& info,
+                                   std::span<const std::string_view> args) {
+  const std::vector<const cluster::Node*> masters = ctx_.dispatcher.Masters();
+  if (masters.empty()) {
+    ReplyError(cluster::kSlotNotServedError);
+    return;
+  }
+  Entry& entry = pending_.back();
+  const uint64_t seq = head_seq_ + pending_.size() - 1;
+  entry.merge = info.routing.merge;
+  entry.parts.resize(masters.size());
+  entry.outstanding = static_cast<uint32_t>(masters.size());
+  std::vector<backend::RequestPtr> requests;
+  requests.reserve(masters.size());
+  for (uint32_t i = 0; i < masters.size(); ++i) {
+    backend::RequestPtr r = MakeRequest(seq, i);
+    resp::EncodeCommand(args, &r->payload);
+    r->target = masters[i]->Address();
+    entry.inflight.push_back(r.get());
+    requests.push_back(std::move(r));
+  }
+  for (backend::RequestPtr& r : requests) ctx_.dispatcher.Send(std::move(r));
+}
+
+void ClientSession::HandleLocal(const command::CommandInfo& info,
+                                std::span<const std::string_view> args) {
+  std::string out;
+  const LocalOutcome outcome = AnswerLocally(info, args, local_, &out);
+  ReplyNow(std::move(out), outcome == LocalOutcome::kCloseAfterReply);
+}
+
+void ClientSession::OnBackendReply(backend::BackendRequest& request, std::string_view raw,
+                                   const resp::ReplyInfo& /*info*/) {
+  const size_t index = request.tag - head_seq_;
+  Entry& e = pending_[index];
+  if (e.merge == command::MergeKind::kNone) {
+    e.inflight[0] = nullptr;
+    e.outstanding = 0;
+    if (index == 0) {
+      // The head: straight into the output, no copy into the entry.
+      conn_->Output().append(raw);
+      pending_.pop_front();
+      ++head_seq_;
+    } else {
+      e.reply.assign(raw);
+      e.ready = true;
+    }
+  } else {
+    CompletePart(request, raw);
+  }
+  FlushReady();
+  UpdateBackPressure();
+}
+
+void ClientSession::OnBackendError(backend::BackendRequest& request, std::string_view message) {
+  const std::string line = ErrorLine(message);
+  OnBackendReply(request, line, resp::ReplyInfo{});
+}
+
+void ClientSession::CompletePart(backend::BackendRequest& request, std::string_view raw) {
+  Entry& e = pending_[request.tag - head_seq_];
+  e.inflight[request.sub] = nullptr;
+  e.parts[request.sub].assign(raw);
+  if (--e.outstanding > 0) return;
+  e.reply = MergeParts(e.merge, e.parts, e.key_order);
+  e.parts.clear();
+  e.key_order.clear();
+  e.ready = true;
+}
+
+void ClientSession::FlushReady() {
+  if (pending_.empty() || !pending_.front().ready) return;
+  std::string& out = conn_->Output();
+  while (!pending_.empty() && pending_.front().ready) {
+    Entry& e = pending_.front();
+    out.append(e.reply);
+    const bool close = e.close_after;
+    pending_.pop_front();
+    ++head_seq_;
+    if (close) {
+      // Whatever followed QUIT / the protocol error is never answered.
+      for (Entry& rest : pending_) {
+        for (backend::BackendRequest* r : rest.inflight) {
+          if (r != nullptr) r->Detach();
+        }
+      }
+      pending_.clear();
+      closing_ = true;
+      conn_->CloseAfterFlush();
+      return;
+    }
+  }
+}
+
+void ClientSession::UpdateBackPressure() {
+  if (!conn_->IsOpen()) return;
+  const size_t unsent = conn_->PendingOutputBytes();
+  if (ctx_.limits.output_hard != 0 && unsent > ctx_.limits.output_hard) {
+    conn_->Close();  // Redis closes a client past its output buffer hard limit
+    return;
+  }
+  const bool over =
+      pending_.size() >= ctx_.limits.max_pending || unsent >= ctx_.limits.output_high_water;
+  if (over && !paused_) {
+    conn_->PauseReading();
+    paused_ = true;
+  } else if (!over && paused_ && pending_.size() <= ctx_.limits.max_pending / 2) {
+    conn_->ResumeReading();
+    paused_ = false;
+  }
+}
+
+}  // namespace slotproxy::session

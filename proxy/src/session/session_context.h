@@ -1,0 +1,34 @@
+// What every client session of one worker shares: the worker's backend dispatcher, the frozen
+// command table and the limits. Loop-thread-only, owned by the Worker.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "backend/dispatcher.h"
+#include "command/command_table.h"
+
+namespace slotproxy::session {
+
+struct SessionLimits {
+  size_t max_pending = 1024;             // stop reading past this many queued requests
+  size_t output_high_water = 1u << 20;   // stop reading while this much output is unsent
+  uint64_t output_hard = 256ull << 20;   // close a client whose unsent output passes it (0: off)
+  size_t max_query_buffer = 1ull << 30;  // unparsed input bound (Redis's client-query-buffer)
+  int64_t proto_max_bulk_len = 512ll << 20;
+};
+
+// Per-client state the proxy answers from (CLIENT SETNAME ...).
+struct LocalState {
+  std::string name;
+};
+
+struct SessionContext {
+  backend::Dispatcher& dispatcher;
+  const command::CommandTable& table;
+  SessionLimits limits;
+  uint64_t any_shard_counter = 0;  // spreads keyless commands over the masters
+};
+
+}  // namespace slotproxy::session

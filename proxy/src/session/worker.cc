@@ -1,0 +1,55 @@
+#include "session/worker.h"
+
+#include <utility>
+
+namespace slotproxy::session {
+
+Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
+               const command::CommandTable& table, const WorkerOptions& options,
+               WorkerShared& shared)
+    : loop_(loop),
+      options_(options),
+      shared_(shared),
+      dispatcher_(loop, holder, options.dispatcher),
+      context_{dispatcher_, table, options.limits} {}
+
+Worker::~Worker() {
+  listener_.reset();
+  const int n = static_cast<int>(sessions_.size());
+  sessions_.clear();
+  shared_.clients.fetch_sub(n, std::memory_order_relaxed);
+}
+
+Status Worker::Listen() {
+  listener_ = std::make_unique<net::TcpListener>(loop_);
+  net::ListenerOptions opts = options_.listen;
+  opts.connection.max_input = options_.limits.max_query_buffer;
+  return listener_->Listen(
+      opts, [this](std::unique_ptr<net::TcpConnection> conn) { OnAccept(std::move(conn)); });
+}
+
+uint16_t Worker::Port() const { return listener_ ? listener_->Port() : 0; }
+
+void Worker::OnAccept(std::unique_ptr<net::TcpConnection> conn) {
+  if (shared_.clients.fetch_add(1, std::memory_order_relaxed) >= options_.max_clients) {
+    shared_.clients.fetch_sub(1, std::memory_order_relaxed);
+    // The refused connection closes itself once the error is written; it lives in a session
+    // map entry of its own until then so that its close callback has an owner.
+    net::TcpConnection* raw = conn.get();
+    const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+    raw->SetCloseCallback([this, id](const net::CloseReason&) { refused_.erase(id); });
+    ClientSession::Refuse(*raw, "-ERR max number of clients reached\r\n");
+    refused_.emplace(id, std::move(conn));
+    return;
+  }
+  const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  auto session = std::make_unique<ClientSession>(context_, id, std::move(conn),
+                                                 [this](uint64_t sid) { OnSessionClosed(sid); });
+  sessions_.emplace(id, std::move(session));
+}
+
+void Worker::OnSessionClosed(uint64_t id) {
+  if (sessions_.erase(id) > 0) shared_.clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace slotproxy::session
