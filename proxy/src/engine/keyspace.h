@@ -97,7 +97,9 @@ class Keyspace {
   // ---- writes -------------------------------------------------------------------------------
   // Sets `key` to the string `value` (replacing any value of any type), encoded as Redis's
   // tryObjectEncoding would: int when `value` is a canonical int64 of at most 20 bytes, embstr
-  // up to kEmbStrMax bytes, raw above. The TTL is cleared unless keep_ttl. Returns the entry.
+  // up to kEmbStrMax bytes, raw above. The TTL is cleared unless keep_ttl (then call Find first,
+  // as Redis's SET does, so a key whose TTL already passed is gone rather than kept expired).
+  // Returns the entry; any earlier Entry* for this key may be invalid afterwards.
   Entry* SetString(std::string_view key, std::string_view value, bool keep_ttl = false);
   // Sets `key` to the raw-encoded string `value` (Redis's result of APPEND / SETRANGE).
   Entry* SetRawString(std::string_view key, std::string value, bool keep_ttl = false);
