@@ -1,0 +1,219 @@
+#include "session/merge.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resp/reply_parser.h"
+#include "resp/value.h"
+
+namespace slotproxy::session {
+namespace {
+
+bool IsError(std::string_view reply) {
+  return !reply.empty() && (reply[0] == '-' || reply[0] == '!');
+}
+
+bool IsNull(std::string_view reply) {
+  return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "_\r\n";
+}
+
+// Passes the first error sub-reply through; false when there is none.
+bool WriteFirstError(std::span<const std::string_view> replies, resp::Encoder& out) {
+  for (std::string_view reply : replies) {
+    if (IsError(reply)) {
+      out.Raw(reply);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Unexpected(std::string_view why, resp::Encoder& out) {
+  std::string message(kUnexpectedReplyPrefix);
+  message.append(why);
+  out.Error(message);
+}
+
+// The elements of an array (or set/push) reply, as raw byte spans into `reply`. A null array
+// has no elements. nullopt when `reply` is not one well-formed aggregate reply.
+std::optional<std::vector<std::string_view>> SplitAggregate(std::string_view reply) {
+  if (IsNull(reply)) return std::vector<std::string_view>{};
+  if (reply.size() < 4 || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>')) {
+    return std::nullopt;
+  }
+  const size_t eol = reply.find("\r\n");
+  if (eol == std::string_view::npos) return std::nullopt;
+  int64_t count = 0;
+  const char* first = reply.data() + 1;
+  const char* last = reply.data() + eol;
+  auto [ptr, ec] = std::from_chars(first, last, count);
+  if (ec != std::errc() || ptr != last || count < 0) return std::nullopt;
+  // Every element takes at least 3 bytes ("_\r\n"): bounds the reservation by the input.
+  if (static_cast<uint64_t>(count) > reply.size() / 3) return std::nullopt;
+  std::vector<std::string_view> elements;
+  elements.reserve(static_cast<size_t>(count));
+  size_t pos = eol + 2;
+  resp::ReplyParser parser;
+  for (int64_t i = 0; i < count; ++i) {
+    if (parser.Parse(reply.substr(pos)) != resp::ReplyStatus::kComplete) return std::nullopt;
+    const size_t length = parser.info().length;
+    elements.push_back(reply.substr(pos, length));
+    pos += length;
+  }
+  if (pos != reply.size()) return std::nullopt;
+  return elements;
+}
+
+// The integer of an integer reply (":n\r\n", RESP2 or RESP3); nullopt for anything else.
+std::optional<int64_t> ParseInteger(std::string_view reply) {
+  if (reply.size() < 4 || reply[0] != ':' || !reply.ends_with("\r\n")) return std::nullopt;
+  int64_t value = 0;
+  const char* first = reply.data() + 1;
+  const char* last = reply.data() + reply.size() - 2;
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ec != std::errc() || ptr != last) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+void MergeMget(std::span<const std::string_view> replies, std::span<const KeySource> sources,
+               resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  std::vector<std::vector<std::string_view>> split;
+  split.reserve(replies.size());
+  for (std::string_view reply : replies) {
+    auto elements = SplitAggregate(reply);
+    if (!elements) return Unexpected("MGET sub-reply is not an array", out);
+    split.push_back(std::move(*elements));
+  }
+  // Check every source before writing, so a bad mapping never leaves half an array behind.
+  for (const KeySource& source : sources) {
+    if (source.sub >= split.size() || source.index >= split[source.sub].size()) {
+      return Unexpected("MGET sub-reply has fewer values than keys", out);
+    }
+  }
+  out.ArrayHeader(sources.size());
+  for (const KeySource& source : sources) out.Raw(split[source.sub][source.index]);
+}
+
+void MergeAllOk(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  out.Raw(replies.front());
+}
+
+void MergeSum(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  int64_t sum = 0;
+  for (std::string_view reply : replies) {
+    std::optional<int64_t> value = ParseInteger(reply);
+    if (!value) return Unexpected("expected an integer", out);
+    if (__builtin_add_overflow(sum, *value, &sum)) return Unexpected("integer overflow", out);
+  }
+  out.Integer(sum);
+}
+
+void MergeConcat(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  std::vector<std::vector<std::string_view>> split;
+  split.reserve(replies.size());
+  size_t total = 0;
+  for (std::string_view reply : replies) {
+    auto elements = SplitAggregate(reply);
+    if (!elements) return Unexpected("expected an array", out);
+    total += elements->size();
+    split.push_back(std::move(*elements));
+  }
+  out.ArrayHeader(total);
+  for (const auto& elements : split) {
+    for (std::string_view element : elements) out.Raw(element);
+  }
+}
+
+void MergeRandomKey(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  for (std::string_view reply : replies) {
+    if (!IsNull(reply)) {
+      out.Raw(reply);
+      return;
+    }
+  }
+  out.Null();
+}
+
+void MergeLogicalAnd(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  std::vector<bool> result;
+  for (size_t r = 0; r < replies.size(); ++r) {
+    auto elements = SplitAggregate(replies[r]);
+    if (!elements) return Unexpected("expected an array", out);
+    if (r == 0) result.assign(elements->size(), true);
+    if (elements->size() != result.size()) return Unexpected("arrays of different lengths", out);
+    for (size_t i = 0; i < elements->size(); ++i) {
+      std::optional<int64_t> value = ParseInteger((*elements)[i]);
+      if (!value) return Unexpected("expected an array of integers", out);
+      result[i] = result[i] && *value != 0;
+    }
+  }
+  out.ArrayHeader(result.size());
+  for (bool bit : result) out.Integer(bit ? 1 : 0);
+}
+
+void MergeOneSucceeded(std::span<const std::string_view> replies, resp::Encoder& out) {
+  for (std::string_view reply : replies) {
+    if (!IsError(reply)) {
+      out.Raw(reply);
+      return;
+    }
+  }
+  out.Raw(replies.front());
+}
+
+void MergeMin(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (WriteFirstError(replies, out)) return;
+  int64_t min = 0;
+  for (size_t r = 0; r < replies.size(); ++r) {
+    std::optional<int64_t> value = ParseInteger(replies[r]);
+    if (!value) return Unexpected("expected an integer", out);
+    min = r == 0 ? *value : std::min(min, *value);
+  }
+  out.Integer(min);
+}
+
+void MergeReplies(command::MergeKind kind, std::span<const std::string_view> replies,
+                  std::span<const KeySource> sources, resp::Encoder& out) {
+  using command::MergeKind;
+  if (replies.empty()) {
+    out.Error("ERR slotproxy: no shard answered");
+    return;
+  }
+  switch (kind) {
+    case MergeKind::kNone:
+      out.Raw(replies.front());
+      return;
+    case MergeKind::kMgetConcat:
+      return MergeMget(replies, sources, out);
+    case MergeKind::kAllOk:
+      return MergeAllOk(replies, out);
+    case MergeKind::kSum:
+      return MergeSum(replies, out);
+    case MergeKind::kConcat:
+      return MergeConcat(replies, out);
+    case MergeKind::kRandomKey:
+      return MergeRandomKey(replies, out);
+    case MergeKind::kLogicalAnd:
+      return MergeLogicalAnd(replies, out);
+    case MergeKind::kOneSucceeded:
+      return MergeOneSucceeded(replies, out);
+    case MergeKind::kMin:
+      return MergeMin(replies, out);
+    case MergeKind::kScan:
+      break;
+  }
+  out.Error("ERR slotproxy: SCAN replies are not merged (see scan_cursor.h)");
+}
+
+}  // namespace slotproxy::session
