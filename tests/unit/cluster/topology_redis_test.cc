@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/cluster_nodes.h"
 #include "cluster/redirect.h"
 #include "cluster/topology.h"
 #include "cluster/topology_reply.h"
@@ -99,6 +100,7 @@ struct NodesLine {
   std::string address;  // ip:port (the @cport part removed)
   std::string master;
   std::vector<SlotRange> slots;
+  NodeRuntime runtime;  // bus port, epoch, ping/pong times, link, as the line shows them
 };
 
 std::vector<NodesLine> ParseNodesText(const std::string& text) {
@@ -110,8 +112,14 @@ std::vector<NodesLine> ParseNodesText(const std::string& text) {
     NodesLine out;
     std::string flags, ping, pong, epoch, link, slot;
     fields >> out.id >> out.address >> flags >> out.master >> ping >> pong >> epoch >> link;
-    out.address = out.address.substr(0, out.address.find('@'));
-    while (fields >> slot) {
+    const size_t at = out.address.find('@');
+    out.runtime.bus_port = static_cast<uint16_t>(std::stoi(out.address.substr(at + 1)));
+    out.address = out.address.substr(0, at);
+    out.runtime.ping_sent_ms = std::stoull(ping);
+    out.runtime.pong_received_ms = std::stoull(pong);
+    out.runtime.config_epoch = std::stoull(epoch);
+    out.runtime.connected = link == "connected";
+    while (fields >> slot && slot[0] != '[') {  // migration markers come last
       const size_t dash = slot.find('-');
       const int start = std::stoi(slot.substr(0, dash));
       const int end = dash == std::string::npos ? start : std::stoi(slot.substr(dash + 1));
@@ -138,6 +146,85 @@ void CheckAgainstNodes(const SlotMap& map, const std::vector<NodesLine>& nodes) 
       CHECK(map.node(map.node(index).master).id == line.master);
     }
   }
+}
+
+// CheckAgainstNodes as a predicate, for waiting until a node's view has converged.
+bool AgreesWith(const SlotMap& map, const std::vector<NodesLine>& nodes) {
+  if (map.node_count() != nodes.size()) return false;
+  for (const NodesLine& line : nodes) {
+    const NodeIndex index = map.FindNodeById(line.id);
+    if (index == kNoNode) return false;
+    const Node& node = map.node(index);
+    const bool agrees =
+        line.master == "-"
+            ? node.role == NodeRole::kMaster && map.SlotsOwnedBy(index) == line.slots
+            : node.role == NodeRole::kReplica && map.node(node.master).id == line.master;
+    if (!agrees) return false;
+  }
+  return true;
+}
+
+// Waits (at most ~30 s) until the node on `port` sees the topology of `map`: gossip reaches the
+// nodes one by one after redis-cli --cluster create returns.
+void WaitUntilAgrees(const SlotMap& map, uint16_t port) {
+  auto conn = TestConnection::Connect(port);
+  REQUIRE(conn != nullptr);
+  for (int attempt = 0; attempt < 150; ++attempt) {
+    if (AgreesWith(map, ParseNodesText(Query(*conn, {"CLUSTER", "NODES"}).str))) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  FAIL("node " << port << " never agreed with the topology");
+}
+
+std::vector<std::string> SortedLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// ClusterNodesText(map) as seen from the node on `port` equals that node's CLUSTER NODES, given
+// the runtime facts (bus ports, epochs, ping/pong times) taken from that very text.
+void CheckNodesText(const SlotMap& map, uint16_t port) {
+  auto conn = TestConnection::Connect(port);
+  REQUIRE(conn != nullptr);
+  const std::string text = Query(*conn, {"CLUSTER", "NODES"}).str;
+  INFO("CLUSTER NODES from " << port << ":\n" << text);
+  std::vector<NodeRuntime> runtime(map.node_count());
+  for (const NodesLine& line : ParseNodesText(text)) {
+    const NodeIndex index = map.FindNodeById(line.id);
+    REQUIRE(index != kNoNode);
+    runtime[index] = line.runtime;
+  }
+  const std::string ours = ClusterNodesText(map, map.FindNode("127.0.0.1", port), runtime);
+  CHECK(ours.back() == '\n');
+  CHECK(SortedLines(ours) == SortedLines(text));
+}
+
+// Opens slot `slot` for migration between its owner and another master, as redis-cli reshard
+// does, and checks the markers on both sides.
+void CheckMigrationMarkers(const SlotMapPtr& map, uint16_t slot) {
+  const NodeIndex source = map->OwnerOf(slot);
+  NodeIndex target = kNoNode;
+  for (size_t i = 0; i < map->node_count() && target == kNoNode; ++i) {
+    const auto index = static_cast<NodeIndex>(i);
+    if (index != source && map->node(index).role == NodeRole::kMaster) target = index;
+  }
+  REQUIRE(target != kNoNode);
+  auto src = TestConnection::Connect(map->node(source).port);
+  auto dst = TestConnection::Connect(map->node(target).port);
+  REQUIRE((src != nullptr && dst != nullptr));
+  const std::string s = std::to_string(slot);
+  REQUIRE(Query(*dst, {"CLUSTER", "SETSLOT", s, "IMPORTING", map->node(source).id}).str == "OK");
+  REQUIRE(Query(*src, {"CLUSTER", "SETSLOT", s, "MIGRATING", map->node(target).id}).str == "OK");
+
+  SlotMapBuilder migrating(*map);
+  REQUIRE(migrating.SetMigrating(slot, target).ok());
+  CheckNodesText(*migrating.Build(), map->node(source).port);
+  SlotMapBuilder importing(*map);
+  REQUIRE(importing.SetImporting(slot, source).ok());
+  CheckNodesText(*importing.Build(), map->node(target).port);
 }
 
 // True once CLUSTER SLOTS shows the whole cluster: all slots, and every replica listed (a
@@ -213,6 +300,12 @@ TEST_CASE("A real 3-master 3-replica cluster: SLOTS and SHARDS agree with CLUSTE
     SlotMapPtr merged = again.value()->WithHealthFrom(*shards.value());
     for (const Node& node : merged->nodes()) CHECK(node.health != NodeHealth::kUnknown);
   }
+
+  // CLUSTER NODES generated from the map, from every node's point of view, then with a slot
+  // open for migration.
+  for (const auto& server : servers) WaitUntilAgrees(*slots, server->port());
+  for (const auto& server : servers) CheckNodesText(*slots, server->port());
+  CheckMigrationMarkers(slots, 15495);
 }
 
 }  // namespace
