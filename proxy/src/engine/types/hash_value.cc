@@ -18,34 +18,23 @@ types::HashedView Probe(std::string_view field) { return {types::StableHash(fiel
 
 std::unique_ptr<HashValue> HashValue::Clone() const { return std::make_unique<HashValue>(*this); }
 
-HashValue::Small::iterator HashValue::FindSmall(std::string_view field) {
-  return std::find_if(small_.begin(), small_.end(),
-                      [field](const auto& kv) { return kv.first == field; });
-}
-
-HashValue::Small::const_iterator HashValue::FindSmall(std::string_view field) const {
-  return std::find_if(small_.begin(), small_.end(),
-                      [field](const auto& kv) { return kv.first == field; });
-}
-
 void HashValue::Convert() {
   if (!listpack_) return;
-  for (auto& [field, value] : small_) {
-    const uint64_t h = types::StableHash(field);
-    big_.emplace(types::HashedKey{h, std::move(field)}, std::move(value));
-  }
-  Small().swap(small_);
+  small_.ForEach([&](std::string_view field, std::string_view value) {
+    big_.emplace(types::HashedKey{types::StableHash(field), std::string(field)},
+                 std::string(value));
+  });
+  small_.Clear();
   listpack_ = false;
 }
 
 bool HashValue::Store(std::string_view field, std::string_view value) {
   if (listpack_) {
-    auto it = FindSmall(field);
-    if (it != small_.end()) {
-      it->second.assign(value);
+    if (auto e = small_.Find(field)) {
+      small_.ReplaceSecond(*e, value);
       return false;
     }
-    small_.emplace_back(std::string(field), std::string(value));
+    small_.Append(field, value);
     if (small_.size() > kMaxListpackEntries) Convert();
     return true;
   }
@@ -88,9 +77,9 @@ bool HashValue::SetNx(std::string_view field, std::string_view value) {
 
 std::optional<std::string_view> HashValue::Get(std::string_view field) const {
   if (listpack_) {
-    auto it = FindSmall(field);
-    if (it == small_.end()) return std::nullopt;
-    return std::string_view(it->second);
+    auto e = small_.Find(field);
+    if (!e) return std::nullopt;
+    return e->second;
   }
   auto it = big_.find(Probe(field));
   if (it == big_.end()) return std::nullopt;
@@ -104,9 +93,9 @@ size_t HashValue::StrLen(std::string_view field) const {
 
 bool HashValue::Delete(std::string_view field) {
   if (listpack_) {
-    auto it = FindSmall(field);
-    if (it == small_.end()) return false;
-    small_.erase(it);  // keeps the insertion order of the rest, as a listpack delete does
+    auto e = small_.Find(field);
+    if (!e) return false;
+    small_.Erase(*e);  // keeps the insertion order of the rest, as a listpack delete does
     return true;
   }
   return big_.erase(Probe(field)) > 0;
@@ -114,7 +103,7 @@ bool HashValue::Delete(std::string_view field) {
 
 void HashValue::ForEach(absl::FunctionRef<void(std::string_view, std::string_view)> fn) const {
   if (listpack_) {
-    for (const auto& [field, value] : small_) fn(field, value);
+    small_.ForEach(fn);
   } else {
     for (const auto& [key, value] : big_) fn(key.bytes, value);
   }
@@ -174,8 +163,8 @@ Result<std::string> HashValue::IncrByFloat(std::string_view field, long double i
 
 std::pair<std::string_view, std::string_view> HashValue::RandomField() const {
   if (listpack_) {
-    const auto& kv = small_[types::RandomBelow(small_.size())];
-    return {kv.first, kv.second};
+    const auto e = small_.At(types::RandomBelow(small_.size()));
+    return {e.first, e.second};
   }
   auto it = types::RandomHashed(big_);
   return {it->first.bytes, it->second};
@@ -188,6 +177,17 @@ void HashValue::RandomFields(
   if (count < 0) {
     // Repetitions allowed: independent draws. Unsigned negation keeps INT64_MIN defined.
     const uint64_t n = 0 - static_cast<uint64_t>(count);
+    if (listpack_) {
+      // Index the packed pairs once so each draw is O(1), not a walk.
+      std::vector<std::pair<std::string_view, std::string_view>> all;
+      all.reserve(size);
+      small_.ForEach([&](std::string_view f, std::string_view v) { all.emplace_back(f, v); });
+      for (uint64_t i = 0; i < n; i++) {
+        const auto& [f, v] = all[types::RandomBelow(size)];
+        emit(f, v);
+      }
+      return;
+    }
     for (uint64_t i = 0; i < n; i++) {
       auto [f, v] = RandomField();
       emit(f, v);

@@ -15,15 +15,17 @@
 #include "absl/functional/function_ref.h"
 #include "base/status.h"
 #include "engine/types/hashed_key.h"
+#include "engine/types/packed_pairs.h"
 
 namespace slotproxy::engine {
 
-// A field -> value map. Small hashes are "listpack" encoded like Redis: a vector of pairs in
-// insertion order (which is the order HGETALL/HKEYS/HVALS/HSCAN return, byte for byte as Redis).
+// A field -> value map. Small hashes are "listpack" encoded like Redis: pairs packed in one buffer
+// in insertion order (types::PackedPairs; the order HGETALL/HKEYS/HVALS/HSCAN return, byte for
+// byte as Redis).
 // A hash converts for good to "hashtable" (a btree ordered by field hash, so HSCAN cursors survive
 // any modification) once it holds more than kMaxListpackEntries fields or is given a field or
 // value longer than kMaxListpackValue bytes. Views returned by getters stay valid until the next
-// modification of this hash.
+// modification of this hash; arguments must not be views into this hash.
 class HashValue {
  public:
   // Redis 7.0's hash-max-listpack-entries / hash-max-listpack-value defaults (CONFIG GET on
@@ -87,18 +89,15 @@ class HashValue {
                 std::vector<std::string>* out) const;
 
  private:
-  using Small = std::vector<std::pair<std::string, std::string>>;
   using Big = absl::btree_map<types::HashedKey, std::string, types::HashedLess>;
 
-  Small::iterator FindSmall(std::string_view field);
-  Small::const_iterator FindSmall(std::string_view field) const;
   // Moves everything into the hashtable encoding (never undone).
   void Convert();
   // Stores `value` for `field` without length checks beyond the entry count; true when new.
   bool Store(std::string_view field, std::string_view value);
 
   bool listpack_ = true;
-  Small small_;
+  types::PackedPairs small_;
   Big big_;
 };
 

@@ -23,6 +23,7 @@
 namespace slotproxy::engine {
 
 class SetValue;
+class ZSetValue;
 
 // ZADD's condition flags (CH only changes the reply, so the command keeps it).
 struct ZAddFlags {
@@ -48,7 +49,7 @@ enum class ZAggregate : uint8_t { kSum, kMin, kMax };
 // One input of ZUNIONSTORE / ZINTERSTORE: a sorted set, a plain set (every member scores 1), or
 // neither (a missing key, i.e. empty), and its WEIGHT.
 struct ZSetOpInput {
-  const class ZSetValue* zset = nullptr;
+  const ZSetValue* zset = nullptr;
   const SetValue* set = nullptr;
   double weight = 1;
 };
