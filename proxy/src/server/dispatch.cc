@@ -1,0 +1,277 @@
+#include "server/dispatch.h"
+
+#include <string>
+#include <vector>
+
+#include "cluster/crc16.h"
+#include "cluster/redirect.h"
+#include "command/command_table.h"
+#include "command/key_extraction.h"
+#include "server/client.h"
+#include "server/shard.h"
+
+namespace slotproxy::server {
+namespace {
+
+namespace flag = command::flag;
+
+// The events of one command run: WATCH touches and wake-ups go to the shard at once, a Block
+// request is remembered for the dispatcher to act on after the handler returns.
+class CallEvents final : public ShardEvents {
+ public:
+  explicit CallEvents(Shard* shard) : shard_(shard) {}
+
+  void KeyModified(std::string_view key) override {
+    if (shard_ != nullptr) shard_->watches().Touch(key);
+  }
+  void KeyReady(std::string_view key) override {
+    if (shard_ != nullptr) shard_->blocking().SignalReady(key);
+  }
+  void Propagate(std::span<const std::string_view> args) override {
+    if (shard_ != nullptr) shard_->Propagate(args);
+  }
+  void Block(std::span<const std::string_view> keys, int64_t deadline_ms) override {
+    blocked = true;
+    block_keys.assign(keys.begin(), keys.end());
+    block_deadline_ms = deadline_ms;
+  }
+
+  bool blocked = false;
+  std::vector<std::string> block_keys;
+  int64_t block_deadline_ms = 0;
+
+ private:
+  Shard* shard_;  // null while replaying the AOF: no side effects
+};
+
+bool IsNamed(const command::CommandInfo& info, std::string_view name) { return info.name == name; }
+
+// Commands that run at once inside MULTI instead of being queued (Redis's processCommand).
+bool RunsInsideMulti(const command::CommandInfo& info) {
+  return IsNamed(info, "exec") || IsNamed(info, "discard") || IsNamed(info, "multi") ||
+         IsNamed(info, "watch") || IsNamed(info, "quit") || IsNamed(info, "reset");
+}
+
+// Commands a RESP2 client may send while subscribed.
+bool AllowedInPubSubContext(const command::CommandInfo& info) {
+  static constexpr std::string_view kAllowed[] = {"ping",         "subscribe",    "ssubscribe",
+                                                  "unsubscribe",  "sunsubscribe", "psubscribe",
+                                                  "punsubscribe", "quit",         "reset"};
+  for (std::string_view n : kAllowed) {
+    if (info.name == n) return true;
+  }
+  return false;
+}
+
+// Redis skips the cluster redirection for commands without keys (except EXEC).
+bool NeedsClusterCheck(const command::CommandInfo& info) {
+  return info.HasFlag(flag::kMovableKeys) || !info.key_specs.empty() || IsNamed(info, "exec");
+}
+
+std::vector<std::string_view> Views(const std::vector<std::string>& args) {
+  return std::vector<std::string_view>(args.begin(), args.end());
+}
+
+}  // namespace
+
+void Dispatcher::Reject(Client& client, std::string_view error) {
+  if (client.multi().active) client.multi().dirty_exec = true;
+  client.Encoder().Error(error);
+  ++shard_.stats().error_replies;
+}
+
+void Dispatcher::Execute(Client& client, std::span<const std::string_view> args) {
+  const auto& table = command::CommandTable::BuiltIn();
+  const command::CommandInfo* info = table.Lookup(args);
+  const HandlerEntry* entry = info != nullptr ? shard_.registry().Find(info) : nullptr;
+  if (info == nullptr || entry == nullptr) {
+    Reject(client, command::UnknownCommandError(table, args));
+    return;
+  }
+  if (!command::CheckArity(*info, args.size())) {
+    Reject(client, command::WrongArityError(*info));
+    return;
+  }
+  if (!client.state().authenticated && !info->HasFlag(flag::kNoAuth)) {
+    Reject(client, "NOAUTH Authentication required.");
+    return;
+  }
+  if (client.multi().active && info->HasFlag(flag::kNoMulti)) {
+    Reject(client, "ERR Command not allowed inside a transaction");
+    return;
+  }
+  if (NeedsClusterCheck(*info)) {
+    if (auto error = ClusterError(client, *info, args)) {
+      if (IsNamed(*info, "exec")) {
+        client.multi().Reset();
+        shard_.watches().UnwatchAll(&client);
+        client.Encoder().Error(*error);
+        ++shard_.stats().error_replies;
+      } else {
+        Reject(client, *error);
+      }
+      return;
+    }
+  }
+  if (client.subscriptions().Any() && client.state().protocol == resp::Protocol::kResp2 &&
+      !AllowedInPubSubContext(*info)) {
+    Reject(client, "ERR Can't execute '" + std::string(info->name) +
+                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                       "allowed in this context");
+    return;
+  }
+  if (client.multi().active && !RunsInsideMulti(*info)) {
+    QueuedCommand queued;
+    queued.info = info;
+    queued.args.assign(args.begin(), args.end());
+    client.multi().queue.push_back(std::move(queued));
+    client.Encoder().SimpleString("QUEUED");
+    return;
+  }
+  bool asking_command = IsNamed(*info, "asking");
+  Call(client, info, *entry, args, /*may_block=*/true);
+  if (!asking_command && !client.multi().active) client.state().asking = false;
+  if (shard_.blocking().HasReady()) shard_.ServeReadyKeys();
+}
+
+void Dispatcher::Call(Client& client, const command::CommandInfo* info, const HandlerEntry& entry,
+                      std::span<const std::string_view> args, bool may_block) {
+  CallEvents events(&shard_);
+  int64_t now = Shard::WallMs();
+  std::string& out = client.conn().Output();
+  size_t before = out.size();
+  resp::Encoder reply(&out, client.state().protocol);
+  CommandContext ctx(shard_.db(), reply, client.state(), events, args, now, info);
+  ctx.may_block = may_block;
+  client.NoteCommand(info->name, now);
+  if (entry.handler != nullptr) {
+    entry.handler(ctx);
+  } else {
+    ServerContext sctx{ctx, shard_, client};
+    entry.server(sctx);
+  }
+  ++shard_.stats().commands_processed;
+  if (out.size() > before && out[before] == '-') ++shard_.stats().error_replies;
+  if (events.blocked) {
+    if (may_block) {
+      BlockedState& b = client.blocked();
+      b.info = info;
+      b.args.assign(args.begin(), args.end());
+      b.keys = std::move(events.block_keys);
+      b.deadline_ms = events.block_deadline_ms;
+      shard_.BlockClient(client);
+    } else {
+      reply.NullArray();  // a handler that ignored may_block: answer as a timeout
+    }
+  }
+  if (ctx.dirty > 0) {
+    shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
+    if (!ctx.propagated) shard_.Propagate(args);
+    if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) shard_.watches().TouchAll();
+  }
+}
+
+bool Dispatcher::RerunBlocked(Client& client) {
+  BlockedState& b = client.blocked();
+  const HandlerEntry* entry = shard_.registry().Find(b.info);
+  if (entry == nullptr) return true;
+  std::vector<std::string> args = b.args;  // the handler may not outlive its views
+  std::vector<std::string_view> views = Views(args);
+  CallEvents events(&shard_);
+  int64_t now = Shard::WallMs();
+  std::string& out = client.conn().Output();
+  size_t before = out.size();
+  resp::Encoder reply(&out, client.state().protocol);
+  CommandContext ctx(shard_.db(), reply, client.state(), events, views, now, b.info);
+  if (entry->handler != nullptr) {
+    entry->handler(ctx);
+  } else {
+    ServerContext sctx{ctx, shard_, client};
+    entry->server(sctx);
+  }
+  if (events.blocked) return false;
+  ++shard_.stats().commands_processed;
+  if (out.size() > before && out[before] == '-') ++shard_.stats().error_replies;
+  if (ctx.dirty > 0) {
+    shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
+    if (!ctx.propagated) shard_.Propagate(views);
+  }
+  return true;
+}
+
+void Dispatcher::Exec(Client& client) {
+  MultiState& m = client.multi();
+  std::vector<QueuedCommand> queue = std::move(m.queue);
+  m.Reset();
+  shard_.watches().UnwatchAll(&client);
+  client.Encoder().ArrayHeader(queue.size());
+  for (const QueuedCommand& q : queue) {
+    const HandlerEntry* entry = shard_.registry().Find(q.info);
+    std::vector<std::string_view> views = Views(q.args);
+    if (entry == nullptr) {
+      client.Encoder().Error(command::UnknownCommandError(command::CommandTable::BuiltIn(), views));
+      continue;
+    }
+    Call(client, q.info, *entry, views, /*may_block=*/false);
+  }
+}
+
+std::optional<std::string> Dispatcher::ClusterError(Client& client,
+                                                    const command::CommandInfo& info,
+                                                    std::span<const std::string_view> args) {
+  if (IsNamed(info, "exec")) return ExecClusterError(client);
+  return shard_.cluster_check().Check(info, args, client.state().asking);
+}
+
+// Redis's getNodeByQuery over the queued commands: every key of the transaction must hash to
+// one slot, and each command must be allowed here.
+std::optional<std::string> Dispatcher::ExecClusterError(Client& client) {
+  if (!client.multi().active || client.multi().dirty_exec) return std::nullopt;
+  bool have_slot = false;
+  uint16_t slot = 0;
+  for (const QueuedCommand& q : client.multi().queue) {
+    if (!NeedsClusterCheck(*q.info)) continue;
+    std::vector<std::string_view> views = Views(q.args);
+    command::KeyRefs keys;
+    command::ExtractKeys(*q.info, views, q.info->HasFlag(flag::kPubsub), &keys);
+    for (const command::KeyRef& k : keys) {
+      uint16_t s = cluster::KeySlot(views[k.pos]);
+      if (!have_slot) {
+        have_slot = true;
+        slot = s;
+      } else if (s != slot) {
+        return std::string(cluster::kCrossSlotError);
+      }
+    }
+    if (auto error = shard_.cluster_check().Check(*q.info, views, client.state().asking)) {
+      return error;
+    }
+  }
+  return std::nullopt;
+}
+
+Status Dispatcher::Replay(std::span<const std::string_view> args) {
+  const auto& table = command::CommandTable::BuiltIn();
+  const command::CommandInfo* info = table.Lookup(args);
+  const HandlerEntry* entry = info != nullptr ? shard_.registry().Find(info) : nullptr;
+  if (info == nullptr || entry == nullptr || entry->handler == nullptr) {
+    return Status::Error(command::UnknownCommandError(table, args));
+  }
+  if (!command::CheckArity(*info, args.size())) {
+    return Status::Error(command::WrongArityError(*info));
+  }
+  CallEvents events(nullptr);
+  std::string out;
+  resp::Encoder reply(&out, resp::Protocol::kResp2);
+  ClientState state;
+  CommandContext ctx(shard_.db(), reply, state, events, args, Shard::WallMs(), info);
+  ctx.may_block = false;
+  entry->handler(ctx);
+  if (!out.empty() && out[0] == '-') {
+    size_t end = out.find("\r\n");
+    return Status::Error(out.substr(1, end == std::string::npos ? std::string::npos : end - 1));
+  }
+  return Status();
+}
+
+}  // namespace slotproxy::server

@@ -1,0 +1,54 @@
+// Dispatcher: Redis's processCommand and call() for the shard: lookup, arity, AUTH, MULTI
+// queueing, the cluster check, the Pub/Sub context rule, then the handler and its side effects
+// (AOF, WATCH, blocked clients).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "command/command_info.h"
+#include "server/handler_registry.h"
+
+namespace slotproxy::server {
+
+class Shard;
+class Client;
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(Shard& shard) : shard_(shard) {}
+
+  // Runs (or queues, inside MULTI) one request of `client`; appends its reply to the client's
+  // output, or parks the client when the command blocks. `args` are views valid for the call.
+  void Execute(Client& client, std::span<const std::string_view> args);
+
+  // Runs a command that passed every check: the handler, then its side effects. `may_block`
+  // false (inside EXEC) makes a blocking command answer as if it timed out.
+  void Call(Client& client, const command::CommandInfo* info, const HandlerEntry& entry,
+            std::span<const std::string_view> args, bool may_block);
+
+  // Re-runs the command of a blocked client (one of its keys is ready). True when it replied
+  // (the client is no longer blocked); false when it blocked again.
+  bool RerunBlocked(Client& client);
+
+  // EXEC: runs the queued commands of `client` (its MULTI is active and not aborted),
+  // replying one array.
+  void Exec(Client& client);
+
+  // Runs an AOF record (Shard::Replay).
+  Status Replay(std::span<const std::string_view> args);
+
+ private:
+  // Appends `error` and marks a transaction in progress as aborted (Redis's rejectCommand).
+  void Reject(Client& client, std::string_view error);
+  // The cluster check for `info` (nullopt: run locally), including EXEC's queued commands.
+  std::optional<std::string> ClusterError(Client& client, const command::CommandInfo& info,
+                                          std::span<const std::string_view> args);
+  std::optional<std::string> ExecClusterError(Client& client);
+
+  Shard& shard_;
+};
+
+}  // namespace slotproxy::server
