@@ -1,9 +1,11 @@
 // SCAN across shards: cursor encoding, parsing as Redis does, reply rewriting (scan_cursor.h).
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cluster/slot_map.h"
+#include "resp/value.h"
 #include "session/scan_cursor.h"
 
 namespace slotproxy::session {
@@ -100,6 +102,57 @@ TEST_CASE("shard order follows each master's first slot", "[scan]") {
   REQUIRE(builder.AssignSlots({16001, 16383}, ib).ok());
   cluster::SlotMapPtr map = builder.Build();
   CHECK(ScanShardOrder(map.get()) == std::vector<cluster::NodeIndex>{ib, ia});
+}
+
+// A shard whose SCAN walks its keys 3 at a time with cursor = next index (0 when done), like a
+// real server with a tiny COUNT. Answers the request bytes the proxy would send it.
+std::string FakeShardScan(const std::vector<std::string>& keys, const std::string& request) {
+  size_t consumed = 0;
+  auto decoded = resp::DecodeValue(request, &consumed);
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded.value().elements.size() >= 2);
+  const size_t start = std::stoull(decoded.value().elements[1].str);
+  const size_t end = std::min(keys.size(), start + 3);
+  const std::string next = end >= keys.size() ? "0" : std::to_string(end);
+  std::string reply = "*2\r\n$" + std::to_string(next.size()) + "\r\n" + next + "\r\n";
+  reply += "*" + std::to_string(end > start ? end - start : 0) + "\r\n";
+  for (size_t i = start; i < end; ++i) {
+    reply += "$" + std::to_string(keys[i].size()) + "\r\n" + keys[i] + "\r\n";
+  }
+  return reply;
+}
+
+TEST_CASE("a full SCAN through the proxy visits every shard's keys once and ends with 0",
+          "[scan]") {
+  const std::vector<std::vector<std::string>> shards = {
+      {"a1", "a2", "a3", "a4", "a5", "a6", "a7"}, {}, {"c1"}, {"d1", "d2", "d3"}};
+  std::multiset<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    REQUIRE(++calls < 100);
+    auto position = ParseScanCursor(cursor, shards.size());
+    REQUIRE(position.ok());
+    std::vector<std::string_view> args = {"SCAN", cursor, "COUNT", "3"};
+    std::string request;
+    BuildShardScanRequest(args, position.value().shard_cursor, &request);
+    const std::string shard_reply = FakeShardScan(shards[position.value().shard], request);
+    std::string client_reply;
+    resp::Encoder encoder(&client_reply, resp::Protocol::kResp2);
+    WriteScanReply(shard_reply, position.value().shard, shards.size(), encoder);
+    size_t consumed = 0;
+    auto decoded = resp::DecodeValue(client_reply, &consumed);
+    REQUIRE(decoded.ok());
+    REQUIRE(consumed == client_reply.size());
+    REQUIRE(decoded.value().elements.size() == 2);
+    cursor = decoded.value().elements[0].str;
+    for (const resp::Value& key : decoded.value().elements[1].elements) seen.insert(key.str);
+  } while (cursor != "0");
+  std::multiset<std::string> expected;
+  for (const auto& keys : shards) expected.insert(keys.begin(), keys.end());
+  CHECK(seen == expected);
+  // 3 + 1 + 1 + 1 shard calls: the empty shard still costs one round trip.
+  CHECK(calls == 6);
 }
 
 }  // namespace
