@@ -9,7 +9,7 @@
 #include "command/routing.h"
 #include "resp/encoder.h"
 #include "session/fanout.h"
-#include "session/local_fallback.h"
+#include "session/scan_cursor.h"
 
 namespace slotproxy::session {
 namespace {
@@ -36,6 +36,11 @@ ClientSession::ClientSession(SessionContext& context, uint64_t id,
       conn_(std::move(conn)),
       on_closed_(std::move(on_closed)),
       parser_(MakeLimits(context.limits)) {
+  local_.id = id_;
+  local_.addr = conn_->PeerAddress();
+  local_.laddr = conn_->LocalAddress();
+  local_.created_ms = conn_->loop().NowMs();
+  local_.last_ms = local_.created_ms;
   conn_->SetDataCallback([this](net::InputBuffer& in) { OnData(in); });
   conn_->SetDrainCallback([this] { UpdateBackPressure(); });
   conn_->SetCloseCallback([this](const net::CloseReason&) {
@@ -94,13 +99,21 @@ void ClientSession::ReplyNow(std::string bytes, bool close_after) {
 
 void ClientSession::ReplyError(std::string_view message) { ReplyNow(ErrorLine(message)); }
 
+const LocalSession& ClientSession::local() {
+  local_.query_buffer = conn_->Input().Size();
+  local_.output_bytes = conn_->PendingOutputBytes();
+  return local_;
+}
+
 void ClientSession::HandleCommand(std::span<const std::string_view> args) {
   NewEntry();
   const command::CommandInfo* info = ctx_.table.Lookup(args);
+  local_.last_ms = conn_->loop().NowMs();
   if (info == nullptr) {
     ReplyError(command::UnknownCommandError(ctx_.table, args));
     return;
   }
+  local_.last_command = info->name;
   if (!command::CheckArity(*info, args.size())) {
     ReplyError(command::WrongArityError(*info));
     return;
@@ -190,6 +203,7 @@ void ClientSession::RouteSplit(const command::CommandInfo& info,
   }
   Entry& entry = pending_.back();
   const uint64_t seq = head_seq_ + pending_.size() - 1;
+  entry.kind = Entry::Kind::kMerge;
   entry.merge = info.routing.merge;
   entry.parts.resize(plan.subs.size());
   entry.key_order = std::move(plan.key_order);
@@ -210,6 +224,10 @@ void ClientSession::RouteSplit(const command::CommandInfo& info,
 
 void ClientSession::RouteAllShards(const command::CommandInfo& info,
                                    std::span<const std::string_view> args) {
+  if (info.routing.merge == command::MergeKind::kScan) {
+    RouteScan(args);
+    return;
+  }
   const std::vector<const cluster::Node*> masters = ctx_.dispatcher.Masters();
   if (masters.empty()) {
     ReplyError(cluster::kSlotNotServedError);
@@ -217,6 +235,7 @@ void ClientSession::RouteAllShards(const command::CommandInfo& info,
   }
   Entry& entry = pending_.back();
   const uint64_t seq = head_seq_ + pending_.size() - 1;
+  entry.kind = Entry::Kind::kMerge;
   entry.merge = info.routing.merge;
   entry.parts.resize(masters.size());
   entry.outstanding = static_cast<uint32_t>(masters.size());
@@ -235,15 +254,84 @@ void ClientSession::RouteAllShards(const command::CommandInfo& info,
 void ClientSession::HandleLocal(const command::CommandInfo& info,
                                 std::span<const std::string_view> args) {
   std::string out;
-  const LocalOutcome outcome = AnswerLocally(info, args, local_, &out);
-  ReplyNow(std::move(out), outcome == LocalOutcome::kCloseAfterReply);
+  resp::Encoder enc(&out, local_.protocol);
+  ctx_.local.now_ms = conn_->loop().NowMs();
+  const LocalResult result = session::HandleLocal(info, args, ctx_.local, local_, enc);
+  if (result == LocalResult::kNotLocal) {
+    if (info.name == "info") {
+      RouteInfo(args);
+    } else {
+      ReplyError("ERR command '" + std::string(info.name) + "' is not supported by slotproxy");
+    }
+    return;
+  }
+  ReplyNow(std::move(out), result == LocalResult::kReplyAndClose);
+}
+
+void ClientSession::RouteInfo(std::span<const std::string_view> args) {
+  Entry& entry = pending_.back();
+  entry.kind = Entry::Kind::kInfo;
+  entry.info_args.assign(args.begin(), args.end());
+  const std::vector<const cluster::Node*> masters =
+      InfoWantsKeyspace(args) ? ctx_.dispatcher.Masters() : std::vector<const cluster::Node*>{};
+  if (masters.empty()) {
+    FinishInfo(entry);
+    return;
+  }
+  const uint64_t seq = head_seq_ + pending_.size() - 1;
+  entry.parts.resize(masters.size());
+  entry.outstanding = static_cast<uint32_t>(masters.size());
+  std::vector<backend::RequestPtr> requests;
+  for (uint32_t i = 0; i < masters.size(); ++i) {
+    backend::RequestPtr r = MakeRequest(seq, i);
+    resp::EncodeCommand({"INFO", "keyspace"}, &r->payload);
+    r->target = masters[i]->Address();
+    entry.inflight.push_back(r.get());
+    requests.push_back(std::move(r));
+  }
+  for (backend::RequestPtr& r : requests) ctx_.dispatcher.Send(std::move(r));
+}
+
+void ClientSession::FinishInfo(Entry& entry) {
+  ProxyInfoInput input;
+  if (ctx_.fill_info) ctx_.fill_info(&input);
+  std::vector<std::string_view> replies(entry.parts.begin(), entry.parts.end());
+  input.keyspace_replies = replies;
+  std::vector<std::string_view> args(entry.info_args.begin(), entry.info_args.end());
+  resp::Encoder enc(&entry.reply, local_.protocol);
+  WriteInfoReply(args, input, enc);
+  entry.ready = true;
+}
+
+void ClientSession::RouteScan(std::span<const std::string_view> args) {
+  const cluster::SlotMapPtr& map = ctx_.dispatcher.Map();
+  const std::vector<cluster::NodeIndex> order = ScanShardOrder(map.get());
+  if (order.empty()) {
+    ReplyError(cluster::kSlotNotServedError);
+    return;
+  }
+  const Result<ScanPosition> pos = ParseScanCursor(args[1], order.size());
+  if (!pos.ok()) {
+    ReplyError(pos.status().message());
+    return;
+  }
+  Entry& entry = pending_.back();
+  entry.kind = Entry::Kind::kScan;
+  entry.scan_shard = pos.value().shard;
+  entry.scan_shards = static_cast<uint32_t>(order.size());
+  backend::RequestPtr r = MakeRequest(head_seq_ + pending_.size() - 1, 0);
+  BuildShardScanRequest(args, pos.value().shard_cursor, &r->payload);
+  r->target = map->node(order[pos.value().shard]).Address();
+  entry.outstanding = 1;
+  entry.inflight.push_back(r.get());
+  ctx_.dispatcher.Send(std::move(r));
 }
 
 void ClientSession::OnBackendReply(backend::BackendRequest& request, std::string_view raw,
                                    const resp::ReplyInfo& /*info*/) {
   const size_t index = request.tag - head_seq_;
   Entry& e = pending_[index];
-  if (e.merge == command::MergeKind::kNone) {
+  if (e.kind == Entry::Kind::kPlain) {
     e.inflight[0] = nullptr;
     e.outstanding = 0;
     if (index == 0) {
@@ -270,12 +358,25 @@ void ClientSession::OnBackendError(backend::BackendRequest& request, std::string
 void ClientSession::CompletePart(backend::BackendRequest& request, std::string_view raw) {
   Entry& e = pending_[request.tag - head_seq_];
   e.inflight[request.sub] = nullptr;
+  if (e.kind == Entry::Kind::kScan) {
+    e.outstanding = 0;
+    resp::Encoder enc(&e.reply, local_.protocol);
+    WriteScanReply(raw, e.scan_shard, e.scan_shards, enc);
+    e.ready = true;
+    return;
+  }
   e.parts[request.sub].assign(raw);
   if (--e.outstanding > 0) return;
-  e.reply = MergeParts(e.merge, e.parts, e.key_order);
+  if (e.kind == Entry::Kind::kInfo) {
+    FinishInfo(e);
+  } else {
+    std::vector<std::string_view> replies(e.parts.begin(), e.parts.end());
+    resp::Encoder enc(&e.reply, local_.protocol);
+    MergeReplies(e.merge, replies, e.key_order, enc);
+    e.ready = true;
+  }
   e.parts.clear();
   e.key_order.clear();
-  e.ready = true;
 }
 
 void ClientSession::FlushReady() {

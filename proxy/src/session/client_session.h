@@ -16,6 +16,7 @@
 #include "command/command_info.h"
 #include "net/tcp_connection.h"
 #include "resp/request_parser.h"
+#include "session/merge.h"
 #include "session/session_context.h"
 
 namespace slotproxy::session {
@@ -32,6 +33,8 @@ class ClientSession final : private backend::RequestOwner {
   ClientSession& operator=(const ClientSession&) = delete;
 
   uint64_t id() const { return id_; }
+  // CLIENT LIST / CLIENT INFO view of this client (pending figures refreshed on call).
+  const LocalSession& local();
   // Entries waiting for a reply or for their turn to be written.
   size_t PendingCount() const { return pending_.size(); }
   net::TcpConnection& connection() { return *conn_; }
@@ -42,14 +45,18 @@ class ClientSession final : private backend::RequestOwner {
  private:
   // One request of the pipeline, in order.
   struct Entry {
+    enum class Kind : uint8_t { kPlain, kMerge, kScan, kInfo };
+    Kind kind = Kind::kPlain;
     std::string reply;  // the bytes to write once ready
     bool ready = false;
     bool close_after = false;  // QUIT, protocol error: close once written
     uint32_t outstanding = 0;  // sub-requests still owed
     command::MergeKind merge = command::MergeKind::kNone;
-    std::vector<std::string> parts;  // fan-out / split: raw sub-replies by sub index
-    // kMgetConcat: for each key of the client's request, (sub index, position in it).
-    std::vector<std::pair<uint32_t, uint32_t>> key_order;
+    std::vector<std::string> parts;    // fan-out / split: raw sub-replies by sub index
+    std::vector<KeySource> key_order;  // kMgetConcat: where each client key's value is
+    uint32_t scan_shard = 0;           // kScan: the shard asked and the shard count
+    uint32_t scan_shards = 0;
+    std::vector<std::string> info_args;  // kInfo: the client's INFO arguments
     absl::InlinedVector<backend::BackendRequest*, 1> inflight;  // to detach on close
   };
 
@@ -67,6 +74,9 @@ class ClientSession final : private backend::RequestOwner {
   void RouteAllShards(const command::CommandInfo& info, std::span<const std::string_view> args);
   void RouteAnyShard(std::span<const std::string_view> args);
   void HandleLocal(const command::CommandInfo& info, std::span<const std::string_view> args);
+  void RouteScan(std::span<const std::string_view> args);
+  void RouteInfo(std::span<const std::string_view> args);
+  void FinishInfo(Entry& entry);
   backend::RequestPtr MakeRequest(uint64_t seq, uint32_t sub);
 
   void OnBackendReply(backend::BackendRequest& request, std::string_view raw,
@@ -88,7 +98,7 @@ class ClientSession final : private backend::RequestOwner {
   uint64_t head_seq_ = 0;  // sequence number of pending_.front()
   bool closing_ = false;   // no more input is processed
   bool paused_ = false;
-  LocalState local_;
+  LocalSession local_;
 };
 
 }  // namespace slotproxy::session

@@ -1,5 +1,5 @@
-// Splitting a multi-key command (MGET, MSET, DEL, ...) into one sub-command per slot, and
-// merging sub-replies into the client's reply.
+// Splitting a multi-key command (MGET, MSET, DEL, ...) into one sub-command per slot. The
+// sub-replies are merged by merge.h.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "command/command_info.h"
+#include "session/merge.h"
 
 namespace slotproxy::session {
 
@@ -23,8 +24,8 @@ struct SubCommand {
 
 struct SplitPlan {
   std::vector<SubCommand> subs;
-  // For each key of the request, in order: (index into subs, position among that sub's keys).
-  std::vector<std::pair<uint32_t, uint32_t>> key_order;
+  // For each key of the request, in order: its sub-request and position there.
+  std::vector<KeySource> key_order;
 };
 
 // Groups the keys of a kSplitBySlot request by slot. Returns false when there is nothing to
@@ -36,11 +37,5 @@ bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_vie
 // starting at the key (MSET: key value).
 void EncodeSub(std::span<const std::string_view> args, const SubCommand& sub, int key_step,
                std::string* out);
-
-// The client's reply from the raw sub-replies (one per sub-request, in sub order). A sub-reply
-// that is an error wins: the first one (in sub order) is the whole reply, as a single Redis
-// would fail the whole command. `key_order` is used by kMgetConcat only.
-std::string MergeParts(command::MergeKind kind, const std::vector<std::string>& parts,
-                       const std::vector<std::pair<uint32_t, uint32_t>>& key_order);
 
 }  // namespace slotproxy::session

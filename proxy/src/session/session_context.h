@@ -4,10 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "backend/dispatcher.h"
 #include "command/command_table.h"
+#include "session/local_commands.h"
+#include "session/proxy_info.h"
 
 namespace slotproxy::session {
 
@@ -19,16 +22,14 @@ struct SessionLimits {
   int64_t proto_max_bulk_len = 512ll << 20;
 };
 
-// Per-client state the proxy answers from (CLIENT SETNAME ...).
-struct LocalState {
-  std::string name;
-};
-
 struct SessionContext {
   backend::Dispatcher& dispatcher;
   const command::CommandTable& table;
   SessionLimits limits;
   uint64_t any_shard_counter = 0;  // spreads keyless commands over the masters
+  LocalContext local;              // table and CLIENT LIST visitor; now_ms set per command
+  // Fills the proxy-wide INFO figures (uptime, clients, topology ...). May be null.
+  std::function<void(ProxyInfoInput*)> fill_info;
 };
 
 }  // namespace slotproxy::session

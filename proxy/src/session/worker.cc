@@ -11,7 +11,13 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
       options_(options),
       shared_(shared),
       dispatcher_(loop, holder, options.dispatcher),
-      context_{dispatcher_, table, options.limits} {}
+      context_{dispatcher_, table, options.limits} {
+  context_.local.table = &table;
+  context_.fill_info = options.fill_info;
+  context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {
+    for (auto& [id, session] : sessions_) visit(session->local());
+  };
+}
 
 Worker::~Worker() {
   listener_.reset();
@@ -42,7 +48,7 @@ void Worker::OnAccept(std::unique_ptr<net::TcpConnection> conn) {
     refused_.emplace(id, std::move(conn));
     return;
   }
-  const uint64_t id = shared_.next_client_id.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t id = NextClientId();
   auto session = std::make_unique<ClientSession>(context_, id, std::move(conn),
                                                  [this](uint64_t sid) { OnSessionClosed(sid); });
   sessions_.emplace(id, std::move(session));

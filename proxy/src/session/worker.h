@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,7 +24,8 @@ struct WorkerOptions {
   net::ListenerOptions listen;  // host, port, reuse_port, exclusive, per-connection options
   SessionLimits limits;
   backend::DispatcherOptions dispatcher;
-  int max_clients = 10000;  // over all workers
+  int max_clients = 10000;                         // over all workers
+  std::function<void(ProxyInfoInput*)> fill_info;  // proxy-wide INFO figures; may be null
 };
 
 // Counters every worker of one proxy shares.
