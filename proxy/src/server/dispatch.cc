@@ -83,13 +83,18 @@ void Dispatcher::Reject(Client& client, std::string_view error) {
 void Dispatcher::Execute(Client& client, std::span<const std::string_view> args) {
   const auto& table = command::CommandTable::BuiltIn();
   const command::CommandInfo* info = table.Lookup(args);
-  const HandlerEntry* entry = info != nullptr ? shard_.registry().Find(info) : nullptr;
-  if (info == nullptr || entry == nullptr) {
+  if (info == nullptr) {
     Reject(client, command::UnknownCommandError(table, args));
     return;
   }
   if (!command::CheckArity(*info, args.size())) {
     Reject(client, command::WrongArityError(*info));
+    return;
+  }
+  // A command of the table this shard does not implement answers like one Redis lacks.
+  const HandlerEntry* entry = shard_.registry().Find(info);
+  if (entry == nullptr) {
+    Reject(client, command::UnknownCommandError(table, args));
     return;
   }
   if (!client.state().authenticated && !info->HasFlag(flag::kNoAuth)) {
@@ -144,6 +149,9 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
   CommandContext ctx(shard_.db(), reply, client.state(), events, args, now, info);
   ctx.may_block = may_block;
   client.NoteCommand(info->name, now);
+  bool flush = IsNamed(*info, "flushall") || IsNamed(*info, "flushdb");
+  std::vector<std::string> flushed_watched;
+  if (flush) flushed_watched = shard_.watches().ExistingKeys(shard_.db());
   if (entry.handler != nullptr) {
     entry.handler(ctx);
   } else {
@@ -167,7 +175,7 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
   if (ctx.dirty > 0) {
     shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
     if (!ctx.propagated) shard_.Propagate(args);
-    if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) shard_.watches().TouchAll();
+    for (const std::string& key : flushed_watched) shard_.watches().Touch(key);
   }
 }
 

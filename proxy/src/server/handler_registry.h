@@ -49,10 +49,10 @@ struct HandlerEntry {
 
 class HandlerRegistry {
  public:
-  // Joins the family tables, then `extra`, then the shard's own tables, keyed by the rows of
-  // `table`. A name claimed twice keeps its first handler (so a family's DBSIZE or FLUSHALL
-  // wins over the shard's fallback); names the table does not know are collected in
-  // unknown_names() (a typo in a family table) and otherwise ignored.
+  // Joins `extra` (the cluster commands, or a test's overrides), then the family tables, then
+  // the shard's own tables, keyed by the rows of `table`. A name claimed twice keeps its first
+  // handler (so a family's DBSIZE or FLUSHALL wins over the shard's fallback); names the table does
+  // not know are collected in unknown_names() (a typo in a family table) and otherwise ignored.
   explicit HandlerRegistry(const command::CommandTable& table,
                            std::span<const std::span<const HandlerRow>> extra = {});
 

@@ -35,10 +35,12 @@ void WatchTable::Touch(std::string_view key) {
   for (Client* c : it->second) c->multi().dirty_cas = true;
 }
 
-void WatchTable::TouchAll() {
-  for (auto& [key, clients] : by_key_) {
-    for (Client* c : clients) c->multi().dirty_cas = true;
+std::vector<std::string> WatchTable::ExistingKeys(const engine::Keyspace& db) const {
+  std::vector<std::string> out;
+  for (const auto& [key, clients] : by_key_) {
+    if (db.Peek(key) != nullptr) out.push_back(key);
   }
+  return out;
 }
 
 bool WatchTable::AnyWatchedKeyExpired(const Client& client, const engine::Keyspace& db,

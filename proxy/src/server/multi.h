@@ -54,8 +54,9 @@ class WatchTable {
   void UnwatchAll(Client* client);
   // Marks every client watching `key` as dirty (signalModifiedKey).
   void Touch(std::string_view key);
-  // Marks every client watching any key as dirty (FLUSHALL / FLUSHDB).
-  void TouchAll();
+  // The watched keys that exist in `db` now (before FLUSHALL / FLUSHDB: Redis only fails the
+  // EXEC of clients whose watched key the flush really deleted).
+  std::vector<std::string> ExistingKeys(const engine::Keyspace& db) const;
   // True when a key `client` watches expired after its WATCH (isWatchedKeyExpired).
   static bool AnyWatchedKeyExpired(const Client& client, const engine::Keyspace& db,
                                    int64_t now_ms);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "command/command_table.h"
 #include "engine/numbers.h"
 #include "server/client.h"
 #include "server/handler_registry.h"
@@ -20,6 +21,10 @@ constexpr std::string_view kWrongPass =
 
 void Ping(ServerContext& ctx) {
   auto& c = ctx.cmd;
+  if (c.argc() > 2) {
+    c.reply.Error(command::WrongArityError(*c.info));
+    return;
+  }
   if (ctx.client.subscriptions().Any() && c.client.protocol == resp::Protocol::kResp2) {
     c.reply.ArrayHeader(2);
     c.reply.Bulk("pong");
@@ -176,8 +181,12 @@ void Hello(ServerContext& ctx) {
 void Select(ServerContext& ctx) {
   auto& c = ctx.cmd;
   int64_t id = 0;
-  if (!engine::ParseInt64(c.args[1], &id) || id < INT32_MIN || id > INT32_MAX) {
+  if (!engine::ParseInt64(c.args[1], &id)) {
     c.reply.Error("ERR value is not an integer or out of range");
+    return;
+  }
+  if (id < INT32_MIN || id > INT32_MAX) {
+    c.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
     return;
   }
   if (id != 0) {
