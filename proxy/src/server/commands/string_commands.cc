@@ -117,7 +117,8 @@ void SetGeneric(CommandContext& ctx, const ExtendedArgs& a, std::string_view key
   int64_t when_ms = 0;
   if (a.expire && !ExpireOf(ctx, a, &when_ms)) return;
   if ((a.flags & kGet) && !ReplyValue(ctx, key)) return;
-  const bool found = ctx.db.Find(key, ctx.now_ms) != nullptr;
+  // Only NX / XX need the lookup; a plain SET goes straight to the write (hot path).
+  const bool found = (a.flags & (kNx | kXx)) != 0 && ctx.db.Find(key, ctx.now_ms) != nullptr;
   if (((a.flags & kNx) && found) || ((a.flags & kXx) && !found)) {
     if (a.flags & kGet) return;  // the old value was the reply
     if (replies == SetReply::kOneZero) {
