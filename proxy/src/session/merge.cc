@@ -31,6 +31,8 @@ bool WriteFirstError(std::span<const std::string_view> replies, resp::Encoder& o
   return false;
 }
 
+void NoShard(resp::Encoder& out) { out.Error("ERR slotproxy: no shard answered"); }
+
 void Unexpected(std::string_view why, resp::Encoder& out) {
   std::string message(kUnexpectedReplyPrefix);
   message.append(why);
@@ -82,6 +84,7 @@ std::optional<int64_t> ParseInteger(std::string_view reply) {
 
 void MergeMget(std::span<const std::string_view> replies, std::span<const KeySource> sources,
                resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   std::vector<std::vector<std::string_view>> split;
   split.reserve(replies.size());
@@ -101,11 +104,13 @@ void MergeMget(std::span<const std::string_view> replies, std::span<const KeySou
 }
 
 void MergeAllOk(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   out.Raw(replies.front());
 }
 
 void MergeSum(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   int64_t sum = 0;
   for (std::string_view reply : replies) {
@@ -117,6 +122,7 @@ void MergeSum(std::span<const std::string_view> replies, resp::Encoder& out) {
 }
 
 void MergeConcat(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   std::vector<std::vector<std::string_view>> split;
   split.reserve(replies.size());
@@ -134,6 +140,7 @@ void MergeConcat(std::span<const std::string_view> replies, resp::Encoder& out) 
 }
 
 void MergeRandomKey(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   for (std::string_view reply : replies) {
     if (!IsNull(reply)) {
@@ -145,6 +152,7 @@ void MergeRandomKey(std::span<const std::string_view> replies, resp::Encoder& ou
 }
 
 void MergeLogicalAnd(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   std::vector<bool> result;
   for (size_t r = 0; r < replies.size(); ++r) {
@@ -163,6 +171,7 @@ void MergeLogicalAnd(std::span<const std::string_view> replies, resp::Encoder& o
 }
 
 void MergeOneSucceeded(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   for (std::string_view reply : replies) {
     if (!IsError(reply)) {
       out.Raw(reply);
@@ -173,6 +182,7 @@ void MergeOneSucceeded(std::span<const std::string_view> replies, resp::Encoder&
 }
 
 void MergeMin(std::span<const std::string_view> replies, resp::Encoder& out) {
+  if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   int64_t min = 0;
   for (size_t r = 0; r < replies.size(); ++r) {
@@ -186,10 +196,7 @@ void MergeMin(std::span<const std::string_view> replies, resp::Encoder& out) {
 void MergeReplies(command::MergeKind kind, std::span<const std::string_view> replies,
                   std::span<const KeySource> sources, resp::Encoder& out) {
   using command::MergeKind;
-  if (replies.empty()) {
-    out.Error("ERR slotproxy: no shard answered");
-    return;
-  }
+  if (replies.empty()) return NoShard(out);
   switch (kind) {
     case MergeKind::kNone:
       out.Raw(replies.front());

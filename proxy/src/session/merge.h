@@ -35,7 +35,7 @@ struct KeySource {
 // kConcat, kRandomKey, kLogicalAnd, kOneSucceeded, kMin). `replies` holds the raw sub-replies in
 // sub-request order; `sources` is used by kMgetConcat only. kNone passes the first reply
 // through. kScan is not a merge (see scan_cursor.h): it writes an error. An empty `replies`
-// writes "-ERR slotproxy: no shard answered".
+// writes "-ERR slotproxy: no shard answered" (so do all the functions below).
 void MergeReplies(command::MergeKind kind, std::span<const std::string_view> replies,
                   std::span<const KeySource> sources, resp::Encoder& out);
 

@@ -1,9 +1,12 @@
 // Merging sub-replies of split and fanned-out commands (session/merge.h).
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "resp/reply_parser.h"
 #include "session/merge.h"
+#include "session/scan_cursor.h"
 
 namespace slotproxy::session {
 namespace {
@@ -94,8 +97,82 @@ TEST_CASE("logical-and, one-succeeded and min merges", "[merge]") {
 
 TEST_CASE("merge edge cases: no replies, kNone, kScan", "[merge]") {
   CHECK(Merge(MergeKind::kSum, {}) == "-ERR slotproxy: no shard answered\r\n");
+  for (auto merge : {MergeAllOk, MergeOneSucceeded, MergeSum, MergeMin, MergeConcat, MergeRandomKey,
+                     MergeLogicalAnd}) {
+    std::string out;
+    resp::Encoder encoder(&out, resp::Protocol::kResp2);
+    merge({}, encoder);
+    CHECK(out.starts_with("-ERR"));
+  }
   CHECK(Merge(MergeKind::kNone, {"+PONG\r\n", "+X\r\n"}) == "+PONG\r\n");
   CHECK(Merge(MergeKind::kScan, {"*0\r\n"}).starts_with("-ERR"));
+}
+
+// Exactly one complete RESP reply, nothing after it.
+bool IsOneReply(const std::string& out) {
+  resp::ReplyParser parser;
+  return parser.Parse(out) == resp::ReplyStatus::kComplete && parser.info().length == out.size();
+}
+
+TEST_CASE("hostile sub-replies: every merge still writes exactly one reply", "[merge]") {
+  const std::vector<std::string> seeds = {"*2\r\n$1\r\nA\r\n$-1\r\n",
+                                          ":12\r\n",
+                                          "+OK\r\n",
+                                          "-ERR x\r\n",
+                                          "*-1\r\n",
+                                          "*3\r\n:1\r\n:0\r\n:1\r\n",
+                                          "$3\r\nkey\r\n",
+                                          "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n",
+                                          "_\r\n",
+                                          "%1\r\n+a\r\n:1\r\n"};
+  const std::string alphabet = "*$:+-_%~0123456789\r\n-?";
+  std::mt19937 rng(12345);
+  const MergeKind kinds[] = {
+      MergeKind::kMgetConcat,   MergeKind::kAllOk,     MergeKind::kSum,
+      MergeKind::kConcat,       MergeKind::kRandomKey, MergeKind::kLogicalAnd,
+      MergeKind::kOneSucceeded, MergeKind::kMin,       MergeKind::kNone};
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    std::vector<std::string> replies;
+    const size_t count = 1 + rng() % 3;
+    for (size_t r = 0; r < count; ++r) {
+      std::string reply = seeds[rng() % seeds.size()];
+      const int edits = static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits && !reply.empty(); ++e) {
+        const size_t pos = rng() % reply.size();
+        switch (rng() % 3) {
+          case 0:
+            reply[pos] = alphabet[rng() % alphabet.size()];
+            break;
+          case 1:
+            reply.erase(pos, 1 + rng() % 3);
+            break;
+          default:
+            reply.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+        }
+      }
+      replies.push_back(reply);
+    }
+    std::vector<std::string_view> views(replies.begin(), replies.end());
+    std::vector<KeySource> sources;
+    for (int k = 0; k < 3; ++k) {
+      sources.push_back({static_cast<uint32_t>(rng() % 4), static_cast<uint32_t>(rng() % 3)});
+    }
+    // Only whole replies reach a merge (the backend layer frames them); skip the rest.
+    bool framed = true;
+    for (const std::string& reply : replies) framed = framed && IsOneReply(reply);
+    if (!framed) continue;
+    for (MergeKind kind : kinds) {
+      std::string out;
+      resp::Encoder encoder(&out, resp::Protocol::kResp2);
+      MergeReplies(kind, views, sources, encoder);
+      INFO(replies[0]);
+      REQUIRE(IsOneReply(out));
+    }
+    std::string out;
+    resp::Encoder encoder(&out, resp::Protocol::kResp2);
+    WriteScanReply(views[0], 0, 2, encoder);
+    REQUIRE(IsOneReply(out));
+  }
 }
 
 }  // namespace
