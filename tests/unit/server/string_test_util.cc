@@ -328,6 +328,9 @@ void Differ::SameScan(const Args& options) {
 
 void Differ::MakeContainer(const std::string& type, const std::string& key) {
   const std::vector<std::string_view> items = {"a", "1", "b", "2"};
+  // Replace whatever is there on both sides (RPUSH on a string would fail on Redis only).
+  redis_->Call({"DEL", key});
+  ours_->db().Delete(key, NowMs());
   if (type == "list") {
     redis_->Call({"RPUSH", key, "a", "1", "b", "2"});
     auto v = std::make_unique<engine::ListValue>();

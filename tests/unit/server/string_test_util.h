@@ -124,7 +124,8 @@ class Differ {
   void SameUnordered(const Args& args);
   // A full SCAN with `options` (MATCH/COUNT/TYPE) on both sides: the same set of keys.
   void SameScan(const Args& options);
-  // Creates the container `type` ("list", "set", "hash") at `key` on both sides.
+  // Creates the container `type` ("list", "set", "hash") at `key` on both sides, replacing any
+  // value there.
   void MakeContainer(const std::string& type, const std::string& key);
 
   int mismatches() const { return mismatches_; }
