@@ -256,6 +256,19 @@ TEST_CASE("set diff: SPOP and SRANDMEMBER", "[server][set][redis]") {
       {{"SRANDMEMBER", "big", "9"}, R},
       {{"SRANDMEMBER", "big", "-15"}, R},
       {{"SRANDMEMBER", "big", "10"}, U},
+      // Pops diverge in content, so each popped key is only counted afterwards.
+      BigSadd("p1", 10, ""),
+      {{"SPOP", "p1"}, R},
+      {{"SCARD", "p1"}},
+      BigSadd("p2", 10, "x"),
+      {{"SPOP", "p2", "3"}, R},
+      {{"SCARD", "p2"}},
+      BigSadd("p3", 10, ""),
+      {{"SPOP", "p3", "9"}, R},
+      {{"SCARD", "p3"}},
+      BigSadd("p4", 600, "y"),
+      {{"SPOP", "p4", "550"}, R},
+      {{"SCARD", "p4"}},
   });
 }
 
