@@ -40,6 +40,8 @@ class FakeNode {
   }
 
   uint16_t port() const { return listener_->Port(); }
+  // When true (the default) AUTH is answered +OK without the script.
+  bool auto_auth = true;
   void set_script(Script s) { script_ = std::move(s); }
   const std::vector<std::string>& received() const { return received_; }
   size_t accepted() const { return accepted_; }
@@ -96,7 +98,7 @@ class FakeNode {
       for (const auto& a : args) line += (line.empty() ? "" : " ") + a;
       received_.push_back(line);
       std::optional<std::string> reply;
-      if (args[0] == "ASKING" || args[0] == "AUTH") {
+      if (args[0] == "ASKING" || (args[0] == "AUTH" && auto_auth)) {
         reply = "+OK\r\n";
       } else if (script_) {
         reply = script_(args);
