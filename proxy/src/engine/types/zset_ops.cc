@@ -85,7 +85,15 @@ std::unique_ptr<ZSetValue> ZSetValue::Build(std::vector<std::pair<std::string, d
   for (const auto& item : items) max_len = std::max(max_len, item.first.size());
   // zsetConvertToListpackIfNeeded on the finished result.
   out->listpack_ = items.size() <= kMaxListpackEntries && max_len <= kMaxListpackValue;
-  for (const auto& [member, score] : items) out->Insert(score, member);
+  if (!out->listpack_) {
+    for (const auto& [member, score] : items) out->Insert(score, member);
+    return out;
+  }
+  for (auto& item : items) item.second = out->Stored(item.second);
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+    return a.second < b.second || (a.second == b.second && a.first < b.first);
+  });
+  for (const auto& [member, score] : items) out->small_.Append(score, member);
   return out;
 }
 

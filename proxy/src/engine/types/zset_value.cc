@@ -20,8 +20,16 @@ ZSetValue::~ZSetValue() = default;
 std::unique_ptr<ZSetValue> ZSetValue::Clone() const {
   auto out = std::make_unique<ZSetValue>();
   out->listpack_ = listpack_;
+  out->small_ = small_;
   for (const Key& k : order_) out->Insert(k.score, k.node->member);
   return out;
+}
+
+void ZSetValue::ConvertToSkiplist() {
+  if (!listpack_) return;
+  listpack_ = false;
+  small_.ForEach([&](std::string_view member, double score) { Insert(score, member); });
+  small_.Clear();
 }
 
 ZSetValue::Node* ZSetValue::Find(std::string_view member) const {
@@ -51,6 +59,12 @@ void ZSetValue::SetScore(Node* node, double score) {
 
 ZAddResult ZSetValue::Add(double score, std::string_view member, ZAddFlags flags,
                           double* new_score) {
+  if (listpack_ && !flags.xx &&
+      (Size() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue) &&
+      !small_.Find(member)) {
+    ConvertToSkiplist();  // zsetAdd converts before inserting a member that does not fit
+  }
+  if (listpack_) return AddSmall(score, member, flags, new_score);
   if (Node* n = Find(member)) {
     if (flags.nx) return ZAddResult::kSkipped;
     const double current = n->score;
@@ -67,15 +81,17 @@ ZAddResult ZSetValue::Add(double score, std::string_view member, ZAddFlags flags
     return ZAddResult::kUpdated;
   }
   if (flags.xx) return ZAddResult::kSkipped;
-  if (listpack_ && (Size() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue)) {
-    listpack_ = false;  // zsetConvert: for good
-  }
   Insert(score, member);
-  if (new_score != nullptr) *new_score = score;  // the computed score, even -0 in a listpack
+  if (new_score != nullptr) *new_score = score;
   return ZAddResult::kAdded;
 }
 
 bool ZSetValue::Remove(std::string_view member) {
+  if (listpack_) {
+    auto e = small_.Find(member);
+    if (e) small_.EraseBytes(e->offset, e->end, 1);
+    return e.has_value();
+  }
   const Node* n = Find(member);
   if (n == nullptr) return false;
   Erase(n);
@@ -83,12 +99,18 @@ bool ZSetValue::Remove(std::string_view member) {
 }
 
 std::optional<double> ZSetValue::Score(std::string_view member) const {
+  if (listpack_) {
+    auto e = small_.Find(member);
+    if (!e) return std::nullopt;
+    return e->score;
+  }
   const Node* n = Find(member);
   if (n == nullptr) return std::nullopt;
   return n->score;
 }
 
 std::optional<uint64_t> ZSetValue::Rank(std::string_view member, bool reverse) const {
+  if (listpack_) return RankSmall(member, reverse);
   const Node* n = Find(member);
   if (n == nullptr) return std::nullopt;
   const uint64_t rank = order_.order_of_key(Key{n->score, n});
@@ -96,6 +118,7 @@ std::optional<uint64_t> ZSetValue::Rank(std::string_view member, bool reverse) c
 }
 
 size_t ZSetValue::Count(const ZScoreRange& range) const {
+  if (listpack_) return CountSmall(range);
   if (range.Empty()) return 0;
   const size_t lo = order_.order_of_key(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
   const size_t hi = order_.order_of_key(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
@@ -124,25 +147,17 @@ ZSetValue::OrderIt ZSetValue::FirstInLex(const ZLexRange& range) const {
       !range.BelowMax(order_.begin()->node->member)) {
     return order_.end();
   }
-  OrderIt it = order_.end();
-  if (listpack_) {
-    // zzlFirstInLexRange walks from the head, which matters when scores differ.
-    for (it = order_.begin(); it != order_.end(); ++it) {
-      if (range.AboveMin(it->node->member)) break;
+  // The skiplist descends assuming members sorted (equal scores): binary search on rank.
+  size_t lo = 0, hi = Size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (range.AboveMin(order_.find_by_order(mid)->node->member)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
     }
-  } else {
-    // The skiplist descends assuming members sorted (equal scores): binary search on rank.
-    size_t lo = 0, hi = Size();
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (range.AboveMin(order_.find_by_order(mid)->node->member)) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    it = order_.find_by_order(lo);
   }
+  OrderIt it = order_.find_by_order(lo);
   if (it == order_.end() || !range.BelowMax(it->node->member)) return order_.end();
   return it;
 }
@@ -154,38 +169,24 @@ ZSetValue::OrderIt ZSetValue::LastInLex(const ZLexRange& range) const {
     return order_.end();
   }
   OrderIt it = order_.end();
-  if (listpack_) {
-    for (auto r = order_.end(); r != order_.begin();) {
-      --r;
-      if (range.BelowMax(r->node->member)) {
-        it = r;
-        break;
-      }
+  size_t lo = 0, hi = Size();  // the first rank whose member is above max
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (range.BelowMax(order_.find_by_order(mid)->node->member)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
     }
-  } else {
-    size_t lo = 0, hi = Size();  // first rank whose member is above max
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (range.BelowMax(order_.find_by_order(mid)->node->member)) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    if (lo > 0) it = order_.find_by_order(lo - 1);
   }
+  if (lo > 0) it = order_.find_by_order(lo - 1);
   if (it == order_.end() || !range.AboveMin(it->node->member)) return order_.end();
   return it;
 }
 
 size_t ZSetValue::LexCount(const ZLexRange& range) const {
+  if (listpack_) return LexCountSmall(range);
   auto first = FirstInLex(range);
   if (first == order_.end()) return 0;
-  if (listpack_) {
-    size_t n = 0;
-    for (auto it = first; it != order_.end() && range.BelowMax(it->node->member); ++it) n++;
-    return n;
-  }
   const size_t first_rank = order_.order_of_key(*first);
   auto last = LastInLex(range);
   if (last == order_.end()) return Size() - first_rank;
@@ -194,6 +195,7 @@ size_t ZSetValue::LexCount(const ZLexRange& range) const {
 }
 
 void ZSetValue::ForEach(ZEmit emit) const {
+  if (listpack_) return small_.ForEach(emit);
   for (const Key& k : order_) emit(k.node->member, k.node->score);
 }
 
@@ -208,6 +210,7 @@ bool ZSetValue::NormalizeRanks(int64_t* start, int64_t* stop) const {
 }
 
 void ZSetValue::RangeByRank(int64_t start, int64_t stop, bool reverse, ZEmit emit) const {
+  if (listpack_) return RangeByRankSmall(start, stop, reverse, emit);
   if (!NormalizeRanks(&start, &stop)) return;
   const size_t n = static_cast<size_t>(stop - start + 1);
   if (!reverse) {
@@ -252,6 +255,7 @@ void WalkLimited(const Tree& tree, typename Tree::const_iterator it, bool revers
 
 void ZSetValue::RangeByScore(const ZScoreRange& range, bool reverse, int64_t offset, int64_t count,
                              ZEmit emit) const {
+  if (listpack_) return RangeByScoreSmall(range, reverse, offset, count, emit);
   WalkLimited(
       order_, reverse ? LastInRange(range) : FirstInRange(range), reverse, offset, count,
       [&](const Key& k) { return reverse ? range.AboveMin(k.score) : range.BelowMax(k.score); },
@@ -260,6 +264,7 @@ void ZSetValue::RangeByScore(const ZScoreRange& range, bool reverse, int64_t off
 
 void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset, int64_t count,
                            ZEmit emit) const {
+  if (listpack_) return RangeByLexSmall(range, reverse, offset, count, emit);
   WalkLimited(
       order_, reverse ? LastInLex(range) : FirstInLex(range), reverse, offset, count,
       [&](const Key& k) {
@@ -269,6 +274,7 @@ void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset,
 }
 
 std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
+  if (listpack_) return PopSmall(count, false);
   std::vector<std::pair<std::string, double>> out;
   while (out.size() < count && !order_.empty()) {
     const Node* n = order_.begin()->node;
@@ -279,6 +285,7 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
 }
 
 std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
+  if (listpack_) return PopSmall(count, true);
   std::vector<std::pair<std::string, double>> out;
   while (out.size() < count && !order_.empty()) {
     const Node* n = std::prev(order_.end())->node;
@@ -289,6 +296,7 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
 }
 
 size_t ZSetValue::RemoveRangeByScore(const ZScoreRange& range) {
+  if (listpack_) return RemoveRangeByScoreSmall(range);
   std::vector<const Node*> doomed;
   for (auto it = FirstInRange(range); it != order_.end() && range.BelowMax(it->score); ++it) {
     doomed.push_back(it->node);
@@ -298,6 +306,7 @@ size_t ZSetValue::RemoveRangeByScore(const ZScoreRange& range) {
 }
 
 size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
+  if (listpack_) return RemoveRangeByRankSmall(start, stop);
   if (!NormalizeRanks(&start, &stop)) return 0;
   std::vector<const Node*> doomed;
   auto it = order_.find_by_order(static_cast<size_t>(start));
@@ -307,6 +316,7 @@ size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
 }
 
 size_t ZSetValue::RemoveRangeByLex(const ZLexRange& range) {
+  if (listpack_) return RemoveRangeByLexSmall(range);
   std::vector<const Node*> doomed;
   for (auto it = FirstInLex(range); it != order_.end() && range.BelowMax(it->node->member); ++it) {
     doomed.push_back(it->node);

@@ -18,6 +18,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "engine/types/hashed_key.h"
+#include "engine/types/packed_zset.h"
 #include "engine/types/zset_range.h"
 
 namespace slotproxy::engine {
@@ -58,14 +59,15 @@ struct ZSetOpInput {
 using ZEmit = absl::FunctionRef<void(std::string_view member, double score)>;
 
 // A sorted set: unique members with double scores, ordered by (score, member bytes).
-// Storage: every member lives in one heap node; a btree ordered by member hash finds members
-// (and gives ZSCAN a cursor that survives modifications), and an order-statistics red-black tree
-// (GCC's pb_ds, shipped with libstdc++) keeps (score, node) order with O(log n) rank, which
-// ZRANK, ZRANGE by index and ZREMRANGEBYRANK need and absl::btree cannot give. Redis's skiplist
-// has the same bounds. The encoding reported is "listpack" until the set holds more than
-// kMaxListpackEntries members or gets a member longer than kMaxListpackValue, then "skiplist" for
-// good; like Redis's listpack (which stores d2string text) a listpack zset stores -0 as 0.
-// Views passed to callbacks are valid only during the call.
+// Storage, as Redis: "listpack" while the set holds at most kMaxListpackEntries members of at most
+// kMaxListpackValue bytes — entries packed in one sorted buffer (types::PackedZSet), every
+// operation a linear walk — then "skiplist" for good: every member in one heap node, found
+// through a btree ordered by member hash (which also gives ZSCAN a cursor that survives
+// modifications), and an order-statistics red-black tree (GCC's pb_ds, shipped with libstdc++)
+// keeping (score, node) order with O(log n) rank, which ZRANK, ZRANGE by index and
+// ZREMRANGEBYRANK need and absl::btree cannot give (Redis's skiplist has the same bounds). Like
+// Redis's listpack (which stores d2string text) a listpack zset stores -0 as 0. Views passed to
+// callbacks are valid only during the call; arguments must not be views into this set.
 class ZSetValue {
  public:
   // Redis's zset-max-listpack-entries / zset-max-listpack-value defaults.
@@ -78,8 +80,11 @@ class ZSetValue {
   ZSetValue& operator=(const ZSetValue&) = delete;
   // Moves every member; `other` is left empty.
   ZSetValue(ZSetValue&& other) noexcept
-      : listpack_(other.listpack_), members_(std::move(other.members_)) {
+      : listpack_(other.listpack_),
+        small_(std::move(other.small_)),
+        members_(std::move(other.members_)) {
     order_.swap(other.order_);
+    other.small_.Clear();
     other.members_.clear();
   }
   ZSetValue& operator=(ZSetValue&&) = delete;
@@ -87,7 +92,7 @@ class ZSetValue {
   // A deep copy with the same encoding (COPY).
   std::unique_ptr<ZSetValue> Clone() const;
   // ZCARD.
-  size_t Size() const { return order_.size(); }
+  size_t Size() const { return listpack_ ? small_.size() : order_.size(); }
   // OBJECT ENCODING: "listpack" or "skiplist".
   std::string_view Encoding() const { return listpack_ ? "listpack" : "skiplist"; }
 
@@ -188,11 +193,28 @@ class ZSetValue {
   OrderIt LastInLex(const ZLexRange& range) const;
   // Normalizes ZRANGE / ZREMRANGEBYRANK indexes; false when the range is empty.
   bool NormalizeRanks(int64_t* start, int64_t* stop) const;
+  // Moves a listpack set into the skiplist encoding (never undone).
+  void ConvertToSkiplist();
+  // The listpack bodies of the public operations (zset_small.cc).
+  ZAddResult AddSmall(double score, std::string_view member, ZAddFlags flags, double* new_score);
+  std::optional<uint64_t> RankSmall(std::string_view member, bool reverse) const;
+  size_t CountSmall(const ZScoreRange& range) const;
+  size_t LexCountSmall(const ZLexRange& range) const;
+  void RangeByRankSmall(int64_t start, int64_t stop, bool reverse, ZEmit emit) const;
+  void RangeByScoreSmall(const ZScoreRange& range, bool reverse, int64_t offset, int64_t count,
+                         ZEmit emit) const;
+  void RangeByLexSmall(const ZLexRange& range, bool reverse, int64_t offset, int64_t count,
+                       ZEmit emit) const;
+  std::vector<std::pair<std::string, double>> PopSmall(size_t count, bool max);
+  size_t RemoveRangeByScoreSmall(const ZScoreRange& range);
+  size_t RemoveRangeByRankSmall(int64_t start, int64_t stop);
+  size_t RemoveRangeByLexSmall(const ZLexRange& range);
   // Builds a fresh set from `items` with the encoding Redis's store commands end up with.
   static std::unique_ptr<ZSetValue> Build(std::vector<std::pair<std::string, double>> items);
 
   bool listpack_ = true;
-  Members members_;
+  types::PackedZSet small_;  // listpack encoding
+  Members members_;          // skiplist encoding: owns the nodes
   Order order_;
 };
 
