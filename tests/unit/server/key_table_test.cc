@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "command/command_table.h"
+#include "server/handler_registry.h"
 #include "server/handler_tables.h"
 
 namespace slotproxy::server {
@@ -82,6 +83,21 @@ TEST_CASE("string and key handler rows name built-in commands", "[server][string
                            "object|help"}) {
     INFO(name);
     CHECK(names.count(name) == 1);
+  }
+}
+
+// The shard's registry must run these handlers, not a fallback of another table (DBSIZE and
+// FLUSHALL have one in the server's own table).
+TEST_CASE("the default registry dispatches to the string and key handlers",
+          "[server][strings][keys]") {
+  const HandlerRegistry& registry = HandlerRegistry::Default();
+  for (auto table : {StringHandlers(), KeyHandlers()}) {
+    for (const HandlerRow& row : table) {
+      INFO(row.name);
+      const HandlerEntry* entry = registry.Find(Row(row.name));
+      REQUIRE(entry != nullptr);
+      CHECK(entry->handler == row.handler);
+    }
   }
 }
 
