@@ -21,13 +21,15 @@ struct Fixture {
   session::WorkerShared shared;
   std::unique_ptr<session::Worker> worker;
 
-  explicit Fixture(uint64_t op_timeout_ms = 2000, size_t max_pending = 1024) {
+  explicit Fixture(uint64_t op_timeout_ms = 2000, size_t max_pending = 1024,
+                   int max_clients = 100) {
     holder.Store(TwoNodeMap(a.port(), b.port()));
     session::WorkerOptions options;
     options.listen.port = 0;
     options.dispatcher.op_timeout_ms = op_timeout_ms;
     options.dispatcher.connection.reconnect_min_ms = 50;
     options.limits.max_pending = max_pending;
+    options.max_clients = max_clients;
     worker = std::make_unique<session::Worker>(loop, holder, command::CommandTable::BuiltIn(),
                                                options, shared);
     REQUIRE(worker->Listen().ok());
@@ -317,6 +319,39 @@ TEST_CASE("QUIT answers +OK and closes") {
   c->Send(Cmd({"PING"}) + Cmd({"QUIT"}) + Cmd({"PING"}));
   RunUntil(f.loop, [&] { return c->closed(); });
   CHECK(c->data() == "+PONG\r\n+OK\r\n");
+}
+
+TEST_CASE("past max clients a new client gets Redis's error and is closed") {
+  Fixture f(2000, 1024, /*max_clients=*/1);
+  auto c = f.Client();
+  c->Send(Cmd({"PING"}));
+  f.Expect(*c, "+PONG\r\n");
+  auto d = f.Client();
+  RunUntil(f.loop, [&] { return d->closed(); });
+  CHECK(d->data() == "-ERR max number of clients reached\r\n");
+  c->Close();
+  RunUntil(f.loop, [&] { return f.shared.clients.load() == 0; });
+  auto e = f.Client();
+  e->Send(Cmd({"PING"}));
+  f.Expect(*e, "+PONG\r\n");
+}
+
+TEST_CASE("CLIENT ID, SETNAME/GETNAME and INFO are answered by the proxy") {
+  Fixture f;
+  f.a.set_script([](const std::vector<std::string>& args) -> std::optional<std::string> {
+    if (args[0] == "INFO") return Bulk("# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n");
+    return std::nullopt;
+  });
+  f.b.set_script([](const std::vector<std::string>& args) -> std::optional<std::string> {
+    if (args[0] == "INFO") return Bulk("# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n");
+    return std::nullopt;
+  });
+  auto c = f.Client();
+  c->Send(Cmd({"CLIENT", "SETNAME", "me"}) + Cmd({"CLIENT", "GETNAME"}) +
+          Cmd({"INFO", "keyspace"}));
+  RunUntil(f.loop, [&] { return c->data().find("db0:") != std::string::npos; });
+  CHECK(c->data().rfind("+OK\r\n$2\r\nme\r\n", 0) == 0);
+  CHECK(c->data().find("db0:keys=5,expires=1") != std::string::npos);
 }
 
 }  // namespace
