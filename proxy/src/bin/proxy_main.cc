@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "cluster/fleet.h"
 #include "command/command_table.h"
 #include "config/cli.h"
 #include "config/config.h"
@@ -63,12 +64,56 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
   return o;
 }
 
+#ifdef SLOTPROXY_HAS_EMBEDDED
+// Starts the embedded shards of `cfg` and returns them with the slot map the proxy routes by
+// (the fleet's layout with the ports the shards actually got).
+Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::ProxyConfig& cfg,
+                                                              cluster::SlotMapPtr* map) {
+  const std::vector<config::FleetNode> fleet = config::EmbeddedFleet(cfg.embedded);
+  std::vector<server::EmbeddedShardSpec> specs(fleet.size());
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    server::ShardOptions& o = specs[i].options;
+    o.bind = fleet[i].host;
+    o.port = fleet[i].port;
+    o.node_id = fleet[i].id.empty()
+                    ? cluster::NodeIdFromSeed("slotproxy-embedded:" + std::to_string(i))
+                    : fleet[i].id;
+    o.dir = config::ShardDataDir(cfg.embedded, static_cast<int>(i));
+    o.appendfsync = config::AppendFsyncName(cfg.embedded.appendfsync);
+  }
+  auto shards = server::EmbeddedShards::Start(std::move(specs));
+  if (!shards.ok()) return shards.status();
+  std::vector<cluster::FleetNode> nodes(fleet.size());
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    nodes[i].id = shards.value()->node_ids()[i];
+    nodes[i].host = fleet[i].host;
+    nodes[i].port = shards.value()->ports()[i];
+    for (const config::SlotRange& r : fleet[i].slots) {
+      nodes[i].slots.push_back(
+          cluster::SlotRange{static_cast<uint16_t>(r.first), static_cast<uint16_t>(r.last)});
+    }
+  }
+  auto built = cluster::SlotMapFromFleet(nodes, 1);
+  if (!built.ok()) return built.status();
+  *map = built.value();
+  return std::move(shards.value());
+}
+#endif
+
 int Run(const config::ProxyConfig& cfg, const std::string& path) {
   session::ProxyServerOptions options = MakeOptions(cfg, path);
+#ifdef SLOTPROXY_HAS_EMBEDDED
+  std::unique_ptr<server::EmbeddedShards> shards;
+#endif
   if (cfg.mode == config::Mode::kEmbedded) {
 #ifdef SLOTPROXY_HAS_EMBEDDED
-    std::fprintf(stderr, "embedded mode: wiring pending\n");
-    return 1;
+    auto started = StartEmbedded(cfg, &options.static_map);
+    if (!started.ok()) {
+      std::fprintf(stderr, "slotproxy: embedded shards: %s\n", started.status().message().c_str());
+      return 1;
+    }
+    shards = std::move(started.value());
+    std::fprintf(stderr, "slotproxy: %zu embedded shard(s) started\n", shards->size());
 #else
     std::fprintf(stderr,
                  "slotproxy: embedded mode is not available in this build yet; point the proxy "
@@ -110,6 +155,9 @@ int Run(const config::ProxyConfig& cfg, const std::string& path) {
   }
   std::fprintf(stderr, "slotproxy: shutting down\n");
   server.Stop();
+#ifdef SLOTPROXY_HAS_EMBEDDED
+  if (shards) shards->Stop();
+#endif
   return 0;
 }
 

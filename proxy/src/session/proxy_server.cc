@@ -16,6 +16,8 @@ ProxyServer::~ProxyServer() { Stop(); }
 
 Status ProxyServer::Start(Status* topology_status) {
   started_ = std::chrono::steady_clock::now();
+  const bool discover = options_.static_map == nullptr;
+  if (!discover) holder_.Store(options_.static_map);
   WorkerOptions wopts = options_.worker;
   wopts.listen.reuse_port = true;
   wopts.fill_info = [this](ProxyInfoInput* in) { FillInfo(in); };
@@ -35,12 +37,13 @@ Status ProxyServer::Start(Status* topology_status) {
     o.listen.exclusive = (i == 0);  // the others join the first one's port
     if (i > 0) o.listen.port = port_;
     const bool first = (i == 0);
-    thread->Start([this, o, first, refresh, first_map, mine](net::EventLoop& loop) {
+    thread->Start([this, o, first, discover, refresh, first_map, mine](net::EventLoop& loop) {
       auto worker = std::make_unique<Worker>(loop, holder_, table_, o, shared_);
       worker->dispatcher().SetRefreshCallback(refresh);
       Status st = worker->Listen();
       std::unique_ptr<backend::TopologyManager> tm;
-      if (st.ok() && first) {
+      if (st.ok() && first && !discover) first_map->set_value(Status());
+      if (st.ok() && first && discover) {
         tm = std::make_unique<backend::TopologyManager>(loop, holder_, options_.topology);
         topology_.store(tm.get(), std::memory_order_release);
         tm->Start([first_map](const Status& s) { first_map->set_value(s); },

@@ -23,6 +23,9 @@ struct ProxyServerOptions {
   WorkerOptions worker;  // worker.listen.port 0: the OS picks (read it back with port())
   int workers = 1;
   backend::TopologyOptions topology;
+  // When set, this map is published once and no discovery runs (embedded shards, whose layout
+  // the proxy itself decided).
+  cluster::SlotMapPtr static_map;
   uint64_t first_topology_timeout_ms = 10000;
   std::string proxy_version = "0.1.0";
   std::string config_file;
