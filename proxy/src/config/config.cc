@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "cluster/fleet.h"
 #include "config/suggest.h"
 
 namespace slotproxy::config {
@@ -13,19 +14,12 @@ ShardConfig DefaultShardConfig() { return ShardConfig{}; }
 
 std::vector<SlotRange> EvenSlotSplit(int shards) {
   assert(shards >= 1 && shards <= kSlotCount);
-  // Same arithmetic as redis-cli's clusterManagerCommandCreate, so a fleet made by either tool
-  // has identical ranges.
+  // One source of truth with the shard server and redis-cli's arithmetic (float rounding).
+  Result<std::vector<cluster::SlotRange>> split =
+      cluster::SplitSlotsEvenly(static_cast<size_t>(shards));
+  assert(split.ok());
   std::vector<SlotRange> ranges;
-  double per_node = static_cast<double>(kSlotCount) / shards;
-  double cursor = 0;
-  int first = 0;
-  for (int i = 0; i < shards; ++i) {
-    auto last = static_cast<int>(std::lround(cursor + per_node - 1));
-    if (last > kSlotCount - 1 || i == shards - 1) last = kSlotCount - 1;
-    ranges.push_back({first, last});
-    first = last + 1;
-    cursor += per_node;
-  }
+  for (const cluster::SlotRange& r : split.value()) ranges.push_back({r.start, r.end});
   return ranges;
 }
 
