@@ -70,7 +70,7 @@ uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
     return 0;
   }
   return types::HashOrderedScan(
-      members_, cursor, std::max<size_t>(count, 1),
+      big_->members, cursor, std::max<size_t>(count, 1),
       [](const std::unique_ptr<Node>& n) { return n->hash; },
       [&](const std::unique_ptr<Node>& n) {
         if (!match(n->member)) return;
@@ -86,6 +86,7 @@ std::unique_ptr<ZSetValue> ZSetValue::Build(std::vector<std::pair<std::string, d
   // zsetConvertToListpackIfNeeded on the finished result.
   out->listpack_ = items.size() <= kMaxListpackEntries && max_len <= kMaxListpackValue;
   if (!out->listpack_) {
+    out->big_ = std::make_unique<Skiplist>();
     for (const auto& [member, score] : items) out->Insert(score, member);
     return out;
   }

@@ -21,40 +21,44 @@ std::unique_ptr<ZSetValue> ZSetValue::Clone() const {
   auto out = std::make_unique<ZSetValue>();
   out->listpack_ = listpack_;
   out->small_ = small_;
-  for (const Key& k : order_) out->Insert(k.score, k.node->member);
+  if (!listpack_) {
+    out->big_ = std::make_unique<Skiplist>();
+    for (const Key& k : big_->order) out->Insert(k.score, k.node->member);
+  }
   return out;
 }
 
 void ZSetValue::ConvertToSkiplist() {
   if (!listpack_) return;
   listpack_ = false;
+  big_ = std::make_unique<Skiplist>();
   small_.ForEach([&](std::string_view member, double score) { Insert(score, member); });
   small_.Clear();
 }
 
 ZSetValue::Node* ZSetValue::Find(std::string_view member) const {
-  auto it = members_.find(types::HashedView{types::StableHash(member), member});
-  return it == members_.end() ? nullptr : it->get();
+  auto it = big_->members.find(types::HashedView{types::StableHash(member), member});
+  return it == big_->members.end() ? nullptr : it->get();
 }
 
 void ZSetValue::Insert(double score, std::string_view member) {
   auto node =
       std::make_unique<Node>(Node{Stored(score), types::StableHash(member), std::string(member)});
   const Node* raw = node.get();
-  members_.insert(std::move(node));
-  order_.insert(Key{raw->score, raw});
+  big_->members.insert(std::move(node));
+  big_->order.insert(Key{raw->score, raw});
 }
 
 void ZSetValue::Erase(const Node* node) {
-  order_.erase(Key{node->score, node});
-  auto it = members_.find(types::HashedView{node->hash, node->member});
-  members_.erase(it);  // destroys *node
+  big_->order.erase(Key{node->score, node});
+  auto it = big_->members.find(types::HashedView{node->hash, node->member});
+  big_->members.erase(it);  // destroys *node
 }
 
 void ZSetValue::SetScore(Node* node, double score) {
-  order_.erase(Key{node->score, node});
+  big_->order.erase(Key{node->score, node});
   node->score = Stored(score);
-  order_.insert(Key{node->score, node});
+  big_->order.insert(Key{node->score, node});
 }
 
 ZAddResult ZSetValue::Add(double score, std::string_view member, ZAddFlags flags,
@@ -113,90 +117,92 @@ std::optional<uint64_t> ZSetValue::Rank(std::string_view member, bool reverse) c
   if (listpack_) return RankSmall(member, reverse);
   const Node* n = Find(member);
   if (n == nullptr) return std::nullopt;
-  const uint64_t rank = order_.order_of_key(Key{n->score, n});
+  const uint64_t rank = big_->order.order_of_key(Key{n->score, n});
   return reverse ? Size() - 1 - rank : rank;
 }
 
 size_t ZSetValue::Count(const ZScoreRange& range) const {
   if (listpack_) return CountSmall(range);
   if (range.Empty()) return 0;
-  const size_t lo = order_.order_of_key(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
-  const size_t hi = order_.order_of_key(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
+  const size_t lo =
+      big_->order.order_of_key(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
+  const size_t hi =
+      big_->order.order_of_key(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
   return hi > lo ? hi - lo : 0;
 }
 
 ZSetValue::OrderIt ZSetValue::FirstInRange(const ZScoreRange& range) const {
-  if (range.Empty()) return order_.end();
-  auto it = order_.lower_bound(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
-  if (it == order_.end() || !range.BelowMax(it->score)) return order_.end();
+  if (range.Empty()) return big_->order.end();
+  auto it = big_->order.lower_bound(Key{range.min, range.min_exclusive ? &kAfter : &kBefore});
+  if (it == big_->order.end() || !range.BelowMax(it->score)) return big_->order.end();
   return it;
 }
 
 ZSetValue::OrderIt ZSetValue::LastInRange(const ZScoreRange& range) const {
-  if (range.Empty()) return order_.end();
-  auto it = order_.lower_bound(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
-  if (it == order_.begin()) return order_.end();
+  if (range.Empty()) return big_->order.end();
+  auto it = big_->order.lower_bound(Key{range.max, range.max_exclusive ? &kBefore : &kAfter});
+  if (it == big_->order.begin()) return big_->order.end();
   --it;
-  return range.AboveMin(it->score) ? it : order_.end();
+  return range.AboveMin(it->score) ? it : big_->order.end();
 }
 
 ZSetValue::OrderIt ZSetValue::FirstInLex(const ZLexRange& range) const {
   // zslIsInLexRange: the range must be non-empty, the last member >= min, the first <= max.
-  if (range.Empty() || order_.empty()) return order_.end();
-  if (!range.AboveMin(std::prev(order_.end())->node->member) ||
-      !range.BelowMax(order_.begin()->node->member)) {
-    return order_.end();
+  if (range.Empty() || big_->order.empty()) return big_->order.end();
+  if (!range.AboveMin(std::prev(big_->order.end())->node->member) ||
+      !range.BelowMax(big_->order.begin()->node->member)) {
+    return big_->order.end();
   }
   // The skiplist descends assuming members sorted (equal scores): binary search on rank.
   size_t lo = 0, hi = Size();
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (range.AboveMin(order_.find_by_order(mid)->node->member)) {
+    if (range.AboveMin(big_->order.find_by_order(mid)->node->member)) {
       hi = mid;
     } else {
       lo = mid + 1;
     }
   }
-  OrderIt it = order_.find_by_order(lo);
-  if (it == order_.end() || !range.BelowMax(it->node->member)) return order_.end();
+  OrderIt it = big_->order.find_by_order(lo);
+  if (it == big_->order.end() || !range.BelowMax(it->node->member)) return big_->order.end();
   return it;
 }
 
 ZSetValue::OrderIt ZSetValue::LastInLex(const ZLexRange& range) const {
-  if (range.Empty() || order_.empty()) return order_.end();
-  if (!range.AboveMin(std::prev(order_.end())->node->member) ||
-      !range.BelowMax(order_.begin()->node->member)) {
-    return order_.end();
+  if (range.Empty() || big_->order.empty()) return big_->order.end();
+  if (!range.AboveMin(std::prev(big_->order.end())->node->member) ||
+      !range.BelowMax(big_->order.begin()->node->member)) {
+    return big_->order.end();
   }
-  OrderIt it = order_.end();
+  OrderIt it = big_->order.end();
   size_t lo = 0, hi = Size();  // the first rank whose member is above max
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (range.BelowMax(order_.find_by_order(mid)->node->member)) {
+    if (range.BelowMax(big_->order.find_by_order(mid)->node->member)) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  if (lo > 0) it = order_.find_by_order(lo - 1);
-  if (it == order_.end() || !range.AboveMin(it->node->member)) return order_.end();
+  if (lo > 0) it = big_->order.find_by_order(lo - 1);
+  if (it == big_->order.end() || !range.AboveMin(it->node->member)) return big_->order.end();
   return it;
 }
 
 size_t ZSetValue::LexCount(const ZLexRange& range) const {
   if (listpack_) return LexCountSmall(range);
   auto first = FirstInLex(range);
-  if (first == order_.end()) return 0;
-  const size_t first_rank = order_.order_of_key(*first);
+  if (first == big_->order.end()) return 0;
+  const size_t first_rank = big_->order.order_of_key(*first);
   auto last = LastInLex(range);
-  if (last == order_.end()) return Size() - first_rank;
-  const size_t last_rank = order_.order_of_key(*last);
+  if (last == big_->order.end()) return Size() - first_rank;
+  const size_t last_rank = big_->order.order_of_key(*last);
   return last_rank >= first_rank ? last_rank - first_rank + 1 : 0;
 }
 
 void ZSetValue::ForEach(ZEmit emit) const {
   if (listpack_) return small_.ForEach(emit);
-  for (const Key& k : order_) emit(k.node->member, k.node->score);
+  for (const Key& k : big_->order) emit(k.node->member, k.node->score);
 }
 
 bool ZSetValue::NormalizeRanks(int64_t* start, int64_t* stop) const {
@@ -214,14 +220,14 @@ void ZSetValue::RangeByRank(int64_t start, int64_t stop, bool reverse, ZEmit emi
   if (!NormalizeRanks(&start, &stop)) return;
   const size_t n = static_cast<size_t>(stop - start + 1);
   if (!reverse) {
-    auto it = order_.find_by_order(static_cast<size_t>(start));
+    auto it = big_->order.find_by_order(static_cast<size_t>(start));
     for (size_t i = 0; i < n; i++, ++it) emit(it->node->member, it->node->score);
     return;
   }
-  auto it = order_.find_by_order(Size() - 1 - static_cast<size_t>(start));
+  auto it = big_->order.find_by_order(Size() - 1 - static_cast<size_t>(start));
   for (size_t i = 0; i < n; i++) {
     emit(it->node->member, it->node->score);
-    if (it != order_.begin()) --it;
+    if (it != big_->order.begin()) --it;
   }
 }
 
@@ -257,7 +263,7 @@ void ZSetValue::RangeByScore(const ZScoreRange& range, bool reverse, int64_t off
                              ZEmit emit) const {
   if (listpack_) return RangeByScoreSmall(range, reverse, offset, count, emit);
   WalkLimited(
-      order_, reverse ? LastInRange(range) : FirstInRange(range), reverse, offset, count,
+      big_->order, reverse ? LastInRange(range) : FirstInRange(range), reverse, offset, count,
       [&](const Key& k) { return reverse ? range.AboveMin(k.score) : range.BelowMax(k.score); },
       emit);
 }
@@ -266,7 +272,7 @@ void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset,
                            ZEmit emit) const {
   if (listpack_) return RangeByLexSmall(range, reverse, offset, count, emit);
   WalkLimited(
-      order_, reverse ? LastInLex(range) : FirstInLex(range), reverse, offset, count,
+      big_->order, reverse ? LastInLex(range) : FirstInLex(range), reverse, offset, count,
       [&](const Key& k) {
         return reverse ? range.AboveMin(k.node->member) : range.BelowMax(k.node->member);
       },
@@ -276,8 +282,8 @@ void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset,
 std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
   if (listpack_) return PopSmall(count, false);
   std::vector<std::pair<std::string, double>> out;
-  while (out.size() < count && !order_.empty()) {
-    const Node* n = order_.begin()->node;
+  while (out.size() < count && !big_->order.empty()) {
+    const Node* n = big_->order.begin()->node;
     out.emplace_back(n->member, n->score);
     Erase(n);
   }
@@ -287,8 +293,8 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
 std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
   if (listpack_) return PopSmall(count, true);
   std::vector<std::pair<std::string, double>> out;
-  while (out.size() < count && !order_.empty()) {
-    const Node* n = std::prev(order_.end())->node;
+  while (out.size() < count && !big_->order.empty()) {
+    const Node* n = std::prev(big_->order.end())->node;
     out.emplace_back(n->member, n->score);
     Erase(n);
   }
@@ -298,7 +304,7 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
 size_t ZSetValue::RemoveRangeByScore(const ZScoreRange& range) {
   if (listpack_) return RemoveRangeByScoreSmall(range);
   std::vector<const Node*> doomed;
-  for (auto it = FirstInRange(range); it != order_.end() && range.BelowMax(it->score); ++it) {
+  for (auto it = FirstInRange(range); it != big_->order.end() && range.BelowMax(it->score); ++it) {
     doomed.push_back(it->node);
   }
   for (const Node* n : doomed) Erase(n);
@@ -309,7 +315,7 @@ size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
   if (listpack_) return RemoveRangeByRankSmall(start, stop);
   if (!NormalizeRanks(&start, &stop)) return 0;
   std::vector<const Node*> doomed;
-  auto it = order_.find_by_order(static_cast<size_t>(start));
+  auto it = big_->order.find_by_order(static_cast<size_t>(start));
   for (int64_t i = start; i <= stop; i++, ++it) doomed.push_back(it->node);
   for (const Node* n : doomed) Erase(n);
   return doomed.size();
@@ -318,7 +324,8 @@ size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
 size_t ZSetValue::RemoveRangeByLex(const ZLexRange& range) {
   if (listpack_) return RemoveRangeByLexSmall(range);
   std::vector<const Node*> doomed;
-  for (auto it = FirstInLex(range); it != order_.end() && range.BelowMax(it->node->member); ++it) {
+  for (auto it = FirstInLex(range); it != big_->order.end() && range.BelowMax(it->node->member);
+       ++it) {
     doomed.push_back(it->node);
   }
   for (const Node* n : doomed) Erase(n);

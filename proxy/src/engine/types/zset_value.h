@@ -80,19 +80,16 @@ class ZSetValue {
   ZSetValue& operator=(const ZSetValue&) = delete;
   // Moves every member; `other` is left empty.
   ZSetValue(ZSetValue&& other) noexcept
-      : listpack_(other.listpack_),
-        small_(std::move(other.small_)),
-        members_(std::move(other.members_)) {
-    order_.swap(other.order_);
+      : listpack_(other.listpack_), small_(std::move(other.small_)), big_(std::move(other.big_)) {
+    other.listpack_ = true;
     other.small_.Clear();
-    other.members_.clear();
   }
   ZSetValue& operator=(ZSetValue&&) = delete;
 
   // A deep copy with the same encoding (COPY).
   std::unique_ptr<ZSetValue> Clone() const;
   // ZCARD.
-  size_t Size() const { return listpack_ ? small_.size() : order_.size(); }
+  size_t Size() const { return listpack_ ? small_.size() : big_->order.size(); }
   // OBJECT ENCODING: "listpack" or "skiplist".
   std::string_view Encoding() const { return listpack_ ? "listpack" : "skiplist"; }
 
@@ -214,8 +211,12 @@ class ZSetValue {
 
   bool listpack_ = true;
   types::PackedZSet small_;  // listpack encoding
-  Members members_;          // skiplist encoding: owns the nodes
-  Order order_;
+  // The skiplist encoding, allocated on conversion so small sets do not pay for two trees.
+  struct Skiplist {
+    Members members;  // owns the nodes
+    Order order;
+  };
+  std::unique_ptr<Skiplist> big_;
 };
 
 }  // namespace slotproxy::engine
