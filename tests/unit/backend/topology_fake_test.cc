@@ -96,7 +96,9 @@ std::string Slots(const std::vector<std::tuple<int, int, uint16_t>>& ranges) {
   std::string s = "*" + std::to_string(ranges.size()) + "\r\n";
   for (const auto& [start, end, port] : ranges) {
     s += "*3\r\n:" + std::to_string(start) + "\r\n:" + std::to_string(end) + "\r\n";
-    s += Node(port, std::string(40, static_cast<char>('a' + port % 20)));
+    // A distinct 40-character id per port.
+    std::string id = std::to_string(port);
+    s += Node(port, std::string(40 - id.size(), 'f') + id);
   }
   return s;
 }
@@ -245,7 +247,10 @@ TEST_CASE("requested refreshes publish changes, coalesce, skip identical maps", 
     });
   }
   for (std::thread& t : threads) t.join();
-  REQUIRE(RunUntil(loop, [&] { return holder.Load()->version() > v1; }));
+  const bool changed = RunUntil(loop, [&] { return holder.Load()->version() > v1; });
+  INFO("refreshes " << manager.refreshes() << " errors " << manager.refresh_errors() << " requests "
+                    << node.requests.size() << " last error " << manager.last_error());
+  REQUIRE(changed);
   CHECK(holder.Load()->NodeForSlot(5)->port == 7009);
   CHECK(manager.published() == 2);
   CHECK(manager.refreshes() < 50);
