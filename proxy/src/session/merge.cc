@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "resp/reply_parser.h"
 #include "resp/value.h"
 
@@ -39,34 +40,35 @@ void Unexpected(std::string_view why, resp::Encoder& out) {
   out.Error(message);
 }
 
-// The elements of an array (or set/push) reply, as raw byte spans into `reply`. A null array
-// has no elements. nullopt when `reply` is not one well-formed aggregate reply.
-std::optional<std::vector<std::string_view>> SplitAggregate(std::string_view reply) {
-  if (IsNull(reply)) return std::vector<std::string_view>{};
-  if (reply.size() < 4 || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>')) {
-    return std::nullopt;
-  }
+// Element spans of aggregate replies. Inline room for typical MGETs: no heap allocation per
+// merge on the common path.
+using Elements = absl::InlinedVector<std::string_view, 16>;
+
+// Appends the elements of an array (or set/push) reply to `out`, as raw byte spans into `reply`.
+// A null array has no elements. False (with `out` partly extended) when `reply` is not one
+// well-formed aggregate reply.
+bool AppendElements(std::string_view reply, Elements* out) {
+  if (IsNull(reply)) return true;
+  if (reply.size() < 4 || (reply[0] != '*' && reply[0] != '~' && reply[0] != '>')) return false;
   const size_t eol = reply.find("\r\n");
-  if (eol == std::string_view::npos) return std::nullopt;
+  if (eol == std::string_view::npos) return false;
   int64_t count = 0;
   const char* first = reply.data() + 1;
   const char* last = reply.data() + eol;
   auto [ptr, ec] = std::from_chars(first, last, count);
-  if (ec != std::errc() || ptr != last || count < 0) return std::nullopt;
+  if (ec != std::errc() || ptr != last || count < 0) return false;
   // Every element takes at least 3 bytes ("_\r\n"): bounds the reservation by the input.
-  if (static_cast<uint64_t>(count) > reply.size() / 3) return std::nullopt;
-  std::vector<std::string_view> elements;
-  elements.reserve(static_cast<size_t>(count));
+  if (static_cast<uint64_t>(count) > reply.size() / 3) return false;
+  out->reserve(out->size() + static_cast<size_t>(count));
   size_t pos = eol + 2;
   resp::ReplyParser parser;
   for (int64_t i = 0; i < count; ++i) {
-    if (parser.Parse(reply.substr(pos)) != resp::ReplyStatus::kComplete) return std::nullopt;
+    if (parser.Parse(reply.substr(pos)) != resp::ReplyStatus::kComplete) return false;
     const size_t length = parser.info().length;
-    elements.push_back(reply.substr(pos, length));
+    out->push_back(reply.substr(pos, length));
     pos += length;
   }
-  if (pos != reply.size()) return std::nullopt;
-  return elements;
+  return pos == reply.size();
 }
 
 // The integer of an integer reply (":n\r\n", RESP2 or RESP3); nullopt for anything else.
@@ -86,21 +88,24 @@ void MergeMget(std::span<const std::string_view> replies, std::span<const KeySou
                resp::Encoder& out) {
   if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
-  std::vector<std::vector<std::string_view>> split;
-  split.reserve(replies.size());
+  Elements elements;
+  absl::InlinedVector<uint32_t, 9> starts;  // sub-reply s holds elements [starts[s], starts[s+1])
   for (std::string_view reply : replies) {
-    auto elements = SplitAggregate(reply);
-    if (!elements) return Unexpected("MGET sub-reply is not an array", out);
-    split.push_back(std::move(*elements));
+    starts.push_back(static_cast<uint32_t>(elements.size()));
+    if (!AppendElements(reply, &elements)) {
+      return Unexpected("MGET sub-reply is not an array", out);
+    }
   }
+  starts.push_back(static_cast<uint32_t>(elements.size()));
   // Check every source before writing, so a bad mapping never leaves half an array behind.
   for (const KeySource& source : sources) {
-    if (source.sub >= split.size() || source.index >= split[source.sub].size()) {
+    if (source.sub >= replies.size() ||
+        source.index >= starts[source.sub + 1] - starts[source.sub]) {
       return Unexpected("MGET sub-reply has fewer values than keys", out);
     }
   }
   out.ArrayHeader(sources.size());
-  for (const KeySource& source : sources) out.Raw(split[source.sub][source.index]);
+  for (const KeySource& source : sources) out.Raw(elements[starts[source.sub] + source.index]);
 }
 
 void MergeAllOk(std::span<const std::string_view> replies, resp::Encoder& out) {
@@ -124,19 +129,12 @@ void MergeSum(std::span<const std::string_view> replies, resp::Encoder& out) {
 void MergeConcat(std::span<const std::string_view> replies, resp::Encoder& out) {
   if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
-  std::vector<std::vector<std::string_view>> split;
-  split.reserve(replies.size());
-  size_t total = 0;
+  Elements elements;
   for (std::string_view reply : replies) {
-    auto elements = SplitAggregate(reply);
-    if (!elements) return Unexpected("expected an array", out);
-    total += elements->size();
-    split.push_back(std::move(*elements));
+    if (!AppendElements(reply, &elements)) return Unexpected("expected an array", out);
   }
-  out.ArrayHeader(total);
-  for (const auto& elements : split) {
-    for (std::string_view element : elements) out.Raw(element);
-  }
+  out.ArrayHeader(elements.size());
+  for (std::string_view element : elements) out.Raw(element);
 }
 
 void MergeRandomKey(std::span<const std::string_view> replies, resp::Encoder& out) {
@@ -155,13 +153,14 @@ void MergeLogicalAnd(std::span<const std::string_view> replies, resp::Encoder& o
   if (replies.empty()) return NoShard(out);
   if (WriteFirstError(replies, out)) return;
   std::vector<bool> result;
+  Elements elements;
   for (size_t r = 0; r < replies.size(); ++r) {
-    auto elements = SplitAggregate(replies[r]);
-    if (!elements) return Unexpected("expected an array", out);
-    if (r == 0) result.assign(elements->size(), true);
-    if (elements->size() != result.size()) return Unexpected("arrays of different lengths", out);
-    for (size_t i = 0; i < elements->size(); ++i) {
-      std::optional<int64_t> value = ParseInteger((*elements)[i]);
+    elements.clear();
+    if (!AppendElements(replies[r], &elements)) return Unexpected("expected an array", out);
+    if (r == 0) result.assign(elements.size(), true);
+    if (elements.size() != result.size()) return Unexpected("arrays of different lengths", out);
+    for (size_t i = 0; i < elements.size(); ++i) {
+      std::optional<int64_t> value = ParseInteger(elements[i]);
       if (!value) return Unexpected("expected an array of integers", out);
       result[i] = result[i] && *value != 0;
     }
