@@ -25,7 +25,7 @@
 namespace slotproxy::backend {
 
 struct SeedAddress {
-  std::string host;  // IP literal, "localhost", or a name resolved (blocking) when first used
+  std::string host;  // IP literal, "localhost", or a name (resolved by the constructor)
   uint16_t port = 0;
 };
 
@@ -42,7 +42,9 @@ struct TopologyOptions {
 
 class TopologyManager {
  public:
-  // `loop` and `holder` must outlive the manager. Nothing happens before Start().
+  // `loop` and `holder` must outlive the manager. Seeds given by host name are resolved here,
+  // blocking on DNS (construct it at start-up, not inside a loop callback). Nothing else
+  // happens before Start().
   TopologyManager(net::EventLoop& loop, cluster::SlotMapHolder& holder, TopologyOptions options);
   // Loop thread only. Stops everything; no callback runs afterwards.
   ~TopologyManager();
@@ -55,7 +57,9 @@ class TopologyManager {
   // a later success is still published). May be null.
   void Start(std::function<void(const Status&)> on_first, uint64_t first_timeout_ms = 10000);
 
-  // Any thread. Asks for a refresh soon (rate-limited and coalesced as described above).
+  // Any thread, as long as the manager outlives the caller's use of it (stop the workers that
+  // call it before destroying it). Asks for a refresh soon (rate-limited and coalesced as
+  // described above).
   // `reason` is logged-only text ("MOVED 3999 10.0.0.2:6379", "connection lost").
   void RequestRefresh(std::string_view reason);
 
