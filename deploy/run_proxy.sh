@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 deploy/install_deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release -j"$JOBS"
 if [[ ! -x build/release/proxy/src/bin/proxy ]]; then
   echo "run_proxy: the build is done, but the proxy binary does not exist yet (proxy core issue)."

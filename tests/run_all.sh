@@ -18,21 +18,21 @@ clang-format --dry-run --Werror "${sources[@]}"
 echo "clang-format: ${#sources[@]} files clean"
 
 step "release build"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_WERROR=ON >/dev/null
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_WERROR=ON >/dev/null
 cmake --build build/release -j"$JOBS"
 
 step "unit + integration tests"
 (cd build/release && ctest --output-on-failure -j"$JOBS")
 
 step "unit tests under ASan+UBSan"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSLOTPROXY_SANITIZE=ON -DSLOTPROXY_BENCH=OFF \
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLOTPROXY_SANITIZE=ON -DSLOTPROXY_BENCH=OFF \
   -DSLOTPROXY_WERROR=ON >/dev/null
-cmake --build build/asan -j"$JOBS"
+cmake --build build/asan --target unit_all -j"$JOBS"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -L unit -j"$JOBS")
 
 step "fuzz targets (${FUZZ_SECONDS}s each)"
-CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_FUZZ=ON \
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_FUZZ=ON \
   >/dev/null
 cmake --build build/fuzz --target fuzz_all -j"$JOBS"
 for target in build/fuzz/tests/fuzz/fuzz_*; do
