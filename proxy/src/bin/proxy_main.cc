@@ -14,6 +14,7 @@
 #include "net/address.h"
 #include "net/event_loop.h"
 #include "net/signal_watcher.h"
+#include "session/command_learning.h"
 #include "session/proxy_server.h"
 
 #if __has_include("server/embedded.h")
@@ -132,7 +133,35 @@ int Run(const config::ProxyConfig& cfg, const std::string& path) {
     }
     seed.host = ip.value();
   }
-  session::ProxyServer server(command::CommandTable::BuiltIn(), options);
+  // Commands the built-in table does not know (newer Redis, modules) are learned from a node;
+  // the built-in table stays the fallback when no node answers.
+  std::unique_ptr<command::CommandTable> table = command::CommandTable::CreateBuiltIn();
+  {
+    std::string host;
+    uint16_t port = 0;
+    if (options.static_map && options.static_map->node_count() > 0) {
+      host = options.static_map->node(0).host;
+      port = options.static_map->node(0).port;
+    } else if (!options.topology.seeds.empty()) {
+      host = options.topology.seeds[0].host;
+      port = options.topology.seeds[0].port;
+    }
+    if (port != 0) {
+      backend::ControlOptions control;
+      control.auth_user = cfg.backend_auth.user;
+      control.auth_password = cfg.backend_auth.password;
+      Result<int> learned = session::LearnCommandsFrom(host, port, control, 2000, table.get());
+      if (!learned.ok()) {
+        std::fprintf(stderr, "slotproxy: warning: could not learn commands from %s:%u: %s\n",
+                     host.c_str(), static_cast<unsigned>(port), learned.status().message().c_str());
+      } else if (learned.value() > 0) {
+        std::fprintf(stderr, "slotproxy: learned %d command(s) from %s:%u\n", learned.value(),
+                     host.c_str(), static_cast<unsigned>(port));
+      }
+    }
+  }
+  table->Freeze();
+  session::ProxyServer server(*table, options);
   Status topology;
   Status st = server.Start(&topology);
   if (!st.ok()) {
