@@ -44,6 +44,27 @@ void Unexpected(std::string_view why, resp::Encoder& out) {
 // merge on the common path.
 using Elements = absl::InlinedVector<std::string_view, 16>;
 
+// Fast path for MGET values: the byte length of the bulk string ("$<n>\r\n<n bytes>\r\n" or
+// "$-1\r\n") at reply[pos], or 0 when it is anything else or incomplete (then the caller uses
+// the general ReplyParser, which also reports malformed input).
+size_t BulkLength(std::string_view reply, size_t pos) {
+  const size_t size = reply.size();
+  if (pos + 4 > size || reply[pos] != '$') return 0;
+  if (reply.compare(pos, 5, "$-1\r\n") == 0) return 5;
+  size_t i = pos + 1;
+  uint64_t n = 0;
+  const size_t digits_start = i;
+  while (i < size && reply[i] >= '0' && reply[i] <= '9' && i - digits_start < 10) {
+    n = n * 10 + static_cast<uint64_t>(reply[i] - '0');
+    ++i;
+  }
+  if (i == digits_start || i + 2 > size || reply[i] != '\r' || reply[i + 1] != '\n') return 0;
+  const size_t payload = i + 2;
+  if (n > size - payload || size - payload - n < 2) return 0;
+  if (reply[payload + n] != '\r' || reply[payload + n + 1] != '\n') return 0;
+  return payload + n + 2 - pos;
+}
+
 // Appends the elements of an array (or set/push) reply to `out`, as raw byte spans into `reply`.
 // A null array has no elements. False (with `out` partly extended) when `reply` is not one
 // well-formed aggregate reply.
@@ -63,8 +84,11 @@ bool AppendElements(std::string_view reply, Elements* out) {
   size_t pos = eol + 2;
   resp::ReplyParser parser;
   for (int64_t i = 0; i < count; ++i) {
-    if (parser.Parse(reply.substr(pos)) != resp::ReplyStatus::kComplete) return false;
-    const size_t length = parser.info().length;
+    size_t length = BulkLength(reply, pos);
+    if (length == 0) {  // not a plain bulk string: the general framer decides
+      if (parser.Parse(reply.substr(pos)) != resp::ReplyStatus::kComplete) return false;
+      length = parser.info().length;
+    }
     out->push_back(reply.substr(pos, length));
     pos += length;
   }
