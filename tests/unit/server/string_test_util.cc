@@ -1,8 +1,10 @@
 #include "string_test_util.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -44,8 +46,18 @@ uint16_t FreePort() {
 
 pid_t Spawn(uint16_t port) {
   const std::string port_str = std::to_string(port);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
+  // Child: the server must not outlive a test that crashes, nor hold the test's output pipes.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
+  const int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, 0);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+  }
   const char* argv[] = {
       "redis-server", "--port", port_str.c_str(), "--bind",    "127.0.0.1",   "--save", "",
       "--appendonly", "no",     "--logfile",      "/dev/null", "--daemonize", "no",     nullptr};
