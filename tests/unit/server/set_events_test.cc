@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "command/command_table.h"
 #include "hash_set_fixture.h"
+#include "server/handler_tables.h"
 
 namespace slotproxy::server::hash_set_testing {
 namespace {
@@ -215,6 +217,25 @@ TEST_CASE("set random: SRANDMEMBER distinctness, coverage and repeats", "[server
   CHECK(h.Run({"SRANDMEMBER", "one", "-3"}) == "*3\r\n$1\r\nx\r\n$1\r\nx\r\n$1\r\nx\r\n");
   CHECK(h.Run({"SRANDMEMBER", "one", "-9223372036854775807"}) == "-ERR value is out of range\r\n");
   CHECK(h.Run({"SRANDMEMBER", "nokey", "-9223372036854775807"}) == "*0\r\n");
+}
+
+}  // namespace
+}  // namespace slotproxy::server::hash_set_testing
+
+namespace slotproxy::server::hash_set_testing {
+namespace {
+
+TEST_CASE("hash/set tables: every row names a command of the table", "[server][hash][set]") {
+  std::set<std::string> names;
+  for (auto table : {HashHandlers(), SetHandlers()}) {
+    for (const HandlerRow& row : table) {
+      INFO(row.name);
+      CHECK(row.handler != nullptr);
+      CHECK(command::FindCommand(row.name) != nullptr);
+      CHECK(names.insert(std::string(row.name)).second);
+    }
+  }
+  CHECK(names.size() == 33);  // 16 hash and 17 set commands
 }
 
 }  // namespace
