@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -273,6 +274,16 @@ struct Differ {
 
 Flat Num(int64_t v) { return {std::to_string(v)}; }
 
+std::vector<std::string> Split(const std::string& words) {
+  std::vector<std::string> out;
+  for (size_t i = 0, j; i < words.size(); i = j + 1) {
+    j = words.find(' ', i);
+    if (j == std::string::npos) j = words.size();
+    out.push_back(words.substr(i, j - i));
+  }
+  return out;
+}
+
 #define REQUIRE_REDIS(server)                                          \
   RedisServer server;                                                  \
   if (!server.ok()) {                                                  \
@@ -282,26 +293,119 @@ Flat Num(int64_t v) { return {std::to_string(v)}; }
 
 // ---------------------------------------------------------------------------------------------
 
+// ZADD with a random valid flag combination and one to three pairs.
+void CompareZAdd(Differ& d, ZSetValue* z, const std::function<std::string()>& member,
+                 const std::function<std::string()>& score) {
+  ZAddFlags f;
+  Args cmd = {"ZADD", "z"};
+  const int mode = d.Rand(0, 5);
+  f.nx = mode == 1;
+  f.xx = mode == 2 || (mode == 3 && d.Rand(0, 1));
+  f.gt = mode == 3 || mode == 4;
+  f.lt = mode == 5;
+  f.incr = d.Rand(0, 4) == 0;
+  const bool ch = d.Rand(0, 1);
+  if (f.nx) cmd.push_back("NX");
+  if (f.xx) cmd.push_back("XX");
+  if (f.gt) cmd.push_back("GT");
+  if (f.lt) cmd.push_back("LT");
+  if (ch) cmd.push_back("CH");
+  if (f.incr) cmd.push_back("INCR");
+  const int pairs = f.incr ? 1 : d.Rand(1, 3);
+  Flat ours;
+  int64_t count = 0;
+  const bool missing = z->Size() == 0;
+  for (int i = 0; i < pairs; i++) {
+    const std::string s = score(), m = member();
+    cmd.push_back(s);
+    cmd.push_back(m);
+    if (missing && f.xx) continue;
+    double v = std::strtod(s.c_str(), nullptr), ns = 0;
+    const ZAddResult r = z->Add(v, m, f, &ns);
+    if (r == ZAddResult::kNaN) {
+      ours = {"ERR resulting score is not a number (NaN)"};
+    } else if (f.incr) {
+      ours = {r == ZAddResult::kSkipped ? "(nil)" : FormatScore(ns)};
+    }
+    count += r == ZAddResult::kAdded || (ch && r == ZAddResult::kUpdated);
+  }
+  if (!f.incr) ours = Num(count);
+  if (f.incr && ours.empty()) ours = {"(nil)"};
+  d.Same(cmd, ours);
+}
+
+// A full ZSCAN on both sides: exact for a listpack, as a set of pairs for a skiplist.
+void CompareFullZScan(Differ& d, const ZSetValue& zs) {
+  const ZSetValue* z = &zs;
+  RedisServer& server = d.redis;
+  Flat ours, theirs;
+  uint64_t c = 0;
+  do
+    c = z->Scan(
+        c, 10, [](std::string_view) { return true; }, &ours);
+  while (c != 0);
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    Flat r = server.Call({"ZSCAN", "z", cursor, "COUNT", "10"});
+    REQUIRE(!r.empty());
+    cursor = r[0];
+    theirs.insert(theirs.end(), r.begin() + 1, r.end());
+  } while (cursor != "0" && ++calls < 10000);
+  if (z->Encoding() == "listpack") {
+    CHECK(ours == theirs);
+  } else {
+    std::map<std::string, std::string> a, b;
+    for (size_t i = 0; i + 1 < ours.size(); i += 2) a[ours[i]] = ours[i + 1];
+    for (size_t i = 0; i + 1 < theirs.size(); i += 2) b[theirs[i]] = theirs[i + 1];
+    CHECK(a == b);
+  }
+}
+
+// ZUNIONSTORE / ZINTERSTORE of z with a small zset y and a set s (recreated on Redis when
+// `reset`), then the stored result and its encoding.
+void CompareZStore(Differ& d, ZSetValue* z, bool reset) {
+  RedisServer& server = d.redis;
+  if (reset) {
+    server.Call({"DEL", "y", "s"});
+    server.Call({"ZADD", "y", "1", "m1", "2.5", "m2", "inf", "m3", "-3", "m4", "0", "x"});
+    server.Call({"SADD", "s", "m1", "m3", "m5", "x"});
+  }
+  auto y = std::make_unique<ZSetValue>();
+  for (auto [s, m] : std::vector<std::pair<double, const char*>>{
+           {1, "m1"}, {2.5, "m2"}, {INFINITY, "m3"}, {-3, "m4"}, {0, "x"}}) {
+    y->Add(s, m);
+  }
+  SetValue s;
+  for (const char* m : {"m1", "m3", "m5", "x"}) s.Add(m);
+  const bool inter = d.Rand(0, 1);
+  const std::vector<std::string> weights = {"1", "2", "-1", "0", "0.5", "inf"};
+  const std::string w1 = d.Pick(weights), w2 = d.Pick(weights), w3 = d.Pick(weights);
+  const int agg = d.Rand(0, 2);
+  const char* agg_name[] = {"SUM", "MIN", "MAX"};
+  std::vector<ZSetOpInput> in = {{.zset = z, .weight = std::strtod(w1.c_str(), nullptr)},
+                                 {.zset = y.get(), .weight = std::strtod(w2.c_str(), nullptr)},
+                                 {.set = &s, .weight = std::strtod(w3.c_str(), nullptr)}};
+  auto out = inter ? ZSetValue::Inter(in, static_cast<ZAggregate>(agg))
+                   : ZSetValue::Union(in, static_cast<ZAggregate>(agg));
+  d.Same({inter ? "ZINTERSTORE" : "ZUNIONSTORE", "dst", "3", "z", "y", "s", "WEIGHTS", w1, w2, w3,
+          "AGGREGATE", agg_name[agg]},
+         Num(out->Size()));
+  Flat ours;
+  out->ForEach([&](std::string_view m, double sc) {
+    ours.emplace_back(m);
+    ours.push_back(FormatScore(sc));
+  });
+  d.Same({"ZRANGE", "dst", "0", "-1", "WITHSCORES"}, ours);
+  if (out->Size() > 0) d.Same({"OBJECT", "ENCODING", "dst"}, {std::string(out->Encoding())});
+  server.Call({"DEL", "dst"});
+}
+
 TEST_CASE("diff: sorted sets against redis-server", "[engine][types][zset][redis]") {
   REQUIRE_REDIS(server);
   Differ d{server, std::mt19937(12345)};
-  const std::vector<std::string> scores = {"0",
-                                           "1",
-                                           "2",
-                                           "3",
-                                           "-1",
-                                           "0.5",
-                                           "1.5",
-                                           "2.25",
-                                           "-2.75",
-                                           "1e17",
-                                           "10",
-                                           "100",
-                                           "inf",
-                                           "-inf",
-                                           "0.1",
-                                           "-0",
-                                           "4611686018427387904"};
+  const std::vector<std::string> scores =
+      Split("0 1 2 3 -1 0.5 1.5 2.25 -2.75 1e17 10 100 inf -inf 0.1 -0 4611686018427387904");
   auto z = std::make_unique<ZSetValue>();
   bool saw_big = false;
   for (int step = 0; step < 6000 && d.failures < 5; step++) {
@@ -315,43 +419,8 @@ TEST_CASE("diff: sorted sets against redis-server", "[engine][types][zset][redis
     };
     auto bound = [&] { return (d.Rand(0, 3) == 0 ? "(" : "") + score(); };
     const int op = d.Rand(0, 19);
-    if (op <= 5) {  // ZADD with flags
-      ZAddFlags f;
-      Args cmd = {"ZADD", "z"};
-      const int mode = d.Rand(0, 5);
-      f.nx = mode == 1;
-      f.xx = mode == 2 || (mode == 3 && d.Rand(0, 1));
-      f.gt = mode == 3 || mode == 4;
-      f.lt = mode == 5;
-      f.incr = d.Rand(0, 4) == 0;
-      const bool ch = d.Rand(0, 1);
-      if (f.nx) cmd.push_back("NX");
-      if (f.xx) cmd.push_back("XX");
-      if (f.gt) cmd.push_back("GT");
-      if (f.lt) cmd.push_back("LT");
-      if (ch) cmd.push_back("CH");
-      if (f.incr) cmd.push_back("INCR");
-      const int pairs = f.incr ? 1 : d.Rand(1, 3);
-      Flat ours;
-      int64_t count = 0;
-      const bool missing = z->Size() == 0;
-      for (int i = 0; i < pairs; i++) {
-        const std::string s = score(), m = member();
-        cmd.push_back(s);
-        cmd.push_back(m);
-        if (missing && f.xx) continue;
-        double v = std::strtod(s.c_str(), nullptr), ns = 0;
-        const ZAddResult r = z->Add(v, m, f, &ns);
-        if (r == ZAddResult::kNaN) {
-          ours = {"ERR resulting score is not a number (NaN)"};
-        } else if (f.incr) {
-          ours = {r == ZAddResult::kSkipped ? "(nil)" : FormatScore(ns)};
-        }
-        count += r == ZAddResult::kAdded || (ch && r == ZAddResult::kUpdated);
-      }
-      if (!f.incr) ours = Num(count);
-      if (f.incr && ours.empty()) ours = {"(nil)"};
-      d.Same(cmd, ours);
+    if (op <= 5) {
+      CompareZAdd(d, z.get(), member, score);
     } else if (op == 6) {
       const std::string m = member(), s = score();
       double ns = 0;
@@ -418,64 +487,9 @@ TEST_CASE("diff: sorted sets against redis-server", "[engine][types][zset][redis
       d.Same({"ZCARD", "z"}, Num(z->Size()));
       if (z->Size() > 0) d.Same({"OBJECT", "ENCODING", "z"}, {std::string(z->Encoding())});
     } else if (op == 17 && z->Size() > 0) {
-      // A full ZSCAN: exact for a listpack, as a set of pairs for a skiplist.
-      Flat ours, theirs;
-      uint64_t c = 0;
-      do
-        c = z->Scan(
-            c, 10, [](std::string_view) { return true; }, &ours);
-      while (c != 0);
-      std::string cursor = "0";
-      int calls = 0;
-      do {
-        Flat r = server.Call({"ZSCAN", "z", cursor, "COUNT", "10"});
-        REQUIRE(!r.empty());
-        cursor = r[0];
-        theirs.insert(theirs.end(), r.begin() + 1, r.end());
-      } while (cursor != "0" && ++calls < 10000);
-      if (z->Encoding() == "listpack") {
-        CHECK(ours == theirs);
-      } else {
-        std::map<std::string, std::string> a, b;
-        for (size_t i = 0; i + 1 < ours.size(); i += 2) a[ours[i]] = ours[i + 1];
-        for (size_t i = 0; i + 1 < theirs.size(); i += 2) b[theirs[i]] = theirs[i + 1];
-        CHECK(a == b);
-      }
+      CompareFullZScan(d, *z);
     } else if (op >= 18) {
-      // ZUNIONSTORE / ZINTERSTORE of z with a small zset y and a set s.
-      if (step % 50 == 0 || step < 20) {
-        server.Call({"DEL", "y", "s"});
-        server.Call({"ZADD", "y", "1", "m1", "2.5", "m2", "inf", "m3", "-3", "m4", "0", "x"});
-        server.Call({"SADD", "s", "m1", "m3", "m5", "x"});
-      }
-      auto y = std::make_unique<ZSetValue>();
-      for (auto [s, m] : std::vector<std::pair<double, const char*>>{
-               {1, "m1"}, {2.5, "m2"}, {INFINITY, "m3"}, {-3, "m4"}, {0, "x"}}) {
-        y->Add(s, m);
-      }
-      SetValue s;
-      for (const char* m : {"m1", "m3", "m5", "x"}) s.Add(m);
-      const bool inter = d.Rand(0, 1);
-      const std::vector<std::string> weights = {"1", "2", "-1", "0", "0.5", "inf"};
-      const std::string w1 = d.Pick(weights), w2 = d.Pick(weights), w3 = d.Pick(weights);
-      const int agg = d.Rand(0, 2);
-      const char* agg_name[] = {"SUM", "MIN", "MAX"};
-      std::vector<ZSetOpInput> in = {{.zset = z.get(), .weight = std::strtod(w1.c_str(), nullptr)},
-                                     {.zset = y.get(), .weight = std::strtod(w2.c_str(), nullptr)},
-                                     {.set = &s, .weight = std::strtod(w3.c_str(), nullptr)}};
-      auto out = inter ? ZSetValue::Inter(in, static_cast<ZAggregate>(agg))
-                       : ZSetValue::Union(in, static_cast<ZAggregate>(agg));
-      d.Same({inter ? "ZINTERSTORE" : "ZUNIONSTORE", "dst", "3", "z", "y", "s", "WEIGHTS", w1, w2,
-              w3, "AGGREGATE", agg_name[agg]},
-             Num(out->Size()));
-      Flat ours;
-      out->ForEach([&](std::string_view m, double sc) {
-        ours.emplace_back(m);
-        ours.push_back(FormatScore(sc));
-      });
-      d.Same({"ZRANGE", "dst", "0", "-1", "WITHSCORES"}, ours);
-      if (out->Size() > 0) d.Same({"OBJECT", "ENCODING", "dst"}, {std::string(out->Encoding())});
-      server.Call({"DEL", "dst"});
+      CompareZStore(d, z.get(), step % 50 == 0 || step < 20);
     }
     saw_big |= z->Encoding() == "skiplist";
     if (z->Size() == 0) z = std::make_unique<ZSetValue>();  // Redis deleted the key
