@@ -219,6 +219,8 @@ TEST_CASE("KEYS SCAN RANDOMKEY DBSIZE match redis-server", "[server][keys][redis
     d.SameScan({});
     d.SameScan({"COUNT", "1"});
     d.SameScan({"COUNT", "1000"});
+    d.SameScan({"COUNT", "9223372036854775807"});
+    d.Same({"SCAN", "0", "COUNT", "9223372036854775808"});
     d.SameScan({"count", "7", "match", "key:2*"});
     d.SameScan({"TYPE", "string"});
     d.SameScan({"TYPE", "LIST"});
