@@ -11,6 +11,12 @@
 
 namespace slotproxy::server {
 
+// One command of a transaction, for ClusterCheck::CheckTransaction.
+struct CheckedCommand {
+  const command::CommandInfo* info = nullptr;
+  std::span<const std::string_view> args;
+};
+
 class ClusterCheck {
  public:
   virtual ~ClusterCheck() = default;
@@ -21,6 +27,13 @@ class ClusterCheck {
   // or nullopt when the command runs locally.
   virtual std::optional<std::string> Check(const command::CommandInfo& info,
                                            std::span<const std::string_view> args, bool asking) = 0;
+
+  // EXEC: the same decision over every queued command taken together (Redis's getNodeByQuery
+  // over the MULTI state): the keys of all commands must share one slot. The default checks that
+  // (CROSSSLOT), then calls Check for each command with keys and returns the first error; an
+  // implementation that knows slot migration may decide over all keys at once instead.
+  virtual std::optional<std::string> CheckTransaction(std::span<const CheckedCommand> commands,
+                                                      bool asking);
 };
 
 // The check of a one-node cluster owning every slot: only CROSSSLOT is possible.

@@ -3,8 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "cluster/crc16.h"
-#include "cluster/redirect.h"
 #include "command/command_table.h"
 #include "command/key_extraction.h"
 #include "server/client.h"
@@ -231,31 +229,22 @@ std::optional<std::string> Dispatcher::ClusterError(Client& client,
   return shard_.cluster_check().Check(info, args, client.state().asking);
 }
 
-// Redis's getNodeByQuery over the queued commands: every key of the transaction must hash to
-// one slot, and each command must be allowed here.
+// Redis's getNodeByQuery over the queued commands (the cluster check decides them together).
 std::optional<std::string> Dispatcher::ExecClusterError(Client& client) {
-  if (!client.multi().active || client.multi().dirty_exec) return std::nullopt;
-  bool have_slot = false;
-  uint16_t slot = 0;
-  for (const QueuedCommand& q : client.multi().queue) {
+  const MultiState& m = client.multi();
+  if (!m.active || m.dirty_exec) return std::nullopt;
+  std::vector<std::vector<std::string_view>> views;
+  views.reserve(m.queue.size());
+  std::vector<CheckedCommand> commands;
+  for (const QueuedCommand& q : m.queue) {
     if (!NeedsClusterCheck(*q.info)) continue;
-    std::vector<std::string_view> views = Views(q.args);
-    command::KeyRefs keys;
-    command::ExtractKeys(*q.info, views, q.info->HasFlag(flag::kPubsub), &keys);
-    for (const command::KeyRef& k : keys) {
-      uint16_t s = cluster::KeySlot(views[k.pos]);
-      if (!have_slot) {
-        have_slot = true;
-        slot = s;
-      } else if (s != slot) {
-        return std::string(cluster::kCrossSlotError);
-      }
-    }
-    if (auto error = shard_.cluster_check().Check(*q.info, views, client.state().asking)) {
-      return error;
-    }
+    views.push_back(Views(q.args));
+    CheckedCommand c;
+    c.info = q.info;
+    c.args = views.back();
+    commands.push_back(c);
   }
-  return std::nullopt;
+  return shard_.cluster_check().CheckTransaction(commands, client.state().asking);
 }
 
 Status Dispatcher::Replay(std::span<const std::string_view> args) {
