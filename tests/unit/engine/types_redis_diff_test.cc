@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -103,6 +104,9 @@ RedisServer::RedisServer() {
   const std::string port_str = std::to_string(port);
   pid_ = fork();
   if (pid_ == 0) {
+    // The server dies with the test even when the test itself is killed (SIGPIPE, abort).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) _exit(127);
     const int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) {
       dup2(devnull, 1);
