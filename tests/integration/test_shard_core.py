@@ -294,6 +294,43 @@ class ShardDifferential(unittest.TestCase):
                 break
         with harness.RawClient(self.shard_port) as other:
             self.assertEqual(other.call("PING"), b"+PONG\r\n")
+            # The flooding client's unsent output stays near the high-water mark (1 MiB) plus
+            # one reply: the shard stopped reading it instead of buffering every reply.
+            listing = other.call("CLIENT", "LIST").decode()
+            omems = [int(f.split("=")[1]) for line in listing.split("\n")
+                     for f in line.split() if f.startswith("omem=")]
+            self.assertTrue(omems)
+            self.assertLess(max(omems), (1 << 20) + 200000)
+
+    def test_watch_with_writes(self):
+        p, other = self.pair(), self.pair()
+        if p.s.call("SET", "probe", "1").startswith(b"-ERR unknown"):
+            self.skipTest("string commands not in this build")
+        p.r.call("SET", "probe", "1")
+        for cmd in [("WATCH", "wk"), ("MULTI",), ("SET", "wk", "1"), ("GET", "wk"), ("EXEC",),
+                    ("WATCH", "wk")]:
+            p.same(*cmd)
+        other.same("SET", "wk", "2")
+        for cmd in [("MULTI",), ("GET", "wk"), ("EXEC",), ("MULTI",), ("SET", "wk"),
+                    ("GET", "wk"), ("EXEC",), ("MULTI",), ("INCR", "wk"), ("INCR", "probe"),
+                    ("EXEC",), ("MULTI",), ("SET", "{a}x", "1"), ("SET", "{b}x", "1"), ("EXEC",),
+                    ("WATCH", "wk"), ("FLUSHALL",), ("MULTI",), ("EXEC",)]:
+            p.same(*cmd)
+
+    def test_blocking_pop(self):
+        p, other = self.pair(), self.pair()
+        if p.s.call("LLEN", "probe").startswith(b"-ERR unknown"):
+            self.skipTest("list commands not in this build")
+        for c in (p.s, p.r):
+            c.send_raw(harness.encode_command("BLPOP", "bq", "0") + b"PING\r\n")
+        other.same("RPUSH", "bq", "a", "b")
+        p.same_read()
+        p.same_read()
+        p.same("BLPOP", "bq", "0")
+        p.same("BLPOP", "bq", "0.05")
+        p.same("MULTI")
+        p.same("BLPOP", "bq", "0")
+        p.same("EXEC")
 
 
 class ShardAuth(unittest.TestCase):
@@ -325,6 +362,33 @@ class ShardAuth(unittest.TestCase):
                 s.send_raw(data)
                 r.send_raw(data)
                 self.assertEqual(s.read_until_eof(), r.read_until_eof())
+
+
+class ShardProcess(unittest.TestCase):
+    def test_sigterm_stops_cleanly(self):
+        with shard_server("--appendonly", "no") as (port, proc):
+            with harness.RawClient(port) as c:
+                self.assertEqual(c.call("PING"), b"+PONG\r\n")
+                proc.signal(harness.signal.SIGTERM)
+                proc.proc.wait(10)
+                self.assertEqual(proc.proc.returncode, 0)
+                self.assertIn("shutting down", proc.output())
+
+    def test_help_and_bad_flags(self):
+        out = subprocess.run([harness.binary("shard"), "--help"], capture_output=True, timeout=10)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn(b"--port", out.stdout)
+        bad = subprocess.run([harness.binary("shard"), "--prot", "1"], capture_output=True,
+                             timeout=10)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn(b"--port", bad.stderr)
+
+    def test_port_in_use(self):
+        with shard_server("--appendonly", "no") as (port, _):
+            out = subprocess.run([harness.binary("shard"), "--port", str(port), "--appendonly",
+                                  "no"], capture_output=True, timeout=10)
+            self.assertNotEqual(out.returncode, 0)
+            self.assertIn(b"in use", out.stderr)
 
 
 class ShardRealClients(unittest.TestCase):
