@@ -163,33 +163,39 @@ void Step(Generator& g, Differ& d) {
       d.Same({"TYPE", k});
       break;
     case 21: {
+      // Relative times get only NX / XX: GT / LT against a TTL set moments earlier with the
+      // same relative value would depend on the milliseconds elapsed.
       const bool seconds = g.Chance(50);
       Args a = {seconds ? "EXPIRE" : "PEXPIRE", k, seconds ? g.Seconds() : g.Millis()};
-      if (g.Chance(50))
-        a.push_back(g.Cased(g.Pick(std::vector<std::string>{"NX", "XX", "GT", "LT"})));
-      if (g.Chance(5)) a.push_back("GT");
+      if (g.Chance(50)) a.push_back(g.Cased(g.Pick(std::vector<std::string>{"NX", "XX"})));
+      if (g.Chance(5)) a.push_back(g.Pick(std::vector<std::string>{"GT", "FOO"}));
       d.Same(a);
       break;
     }
     case 22:
-      d.Same(
-          {"EXPIREAT", k, g.Pick(std::vector<std::string>{"4102444800", "4102444900", "1", "-1"})});
+    case 23: {
+      const bool seconds = g.Chance(50);
+      Args a = {seconds ? "EXPIREAT" : "PEXPIREAT", k,
+                seconds ? g.Pick(std::vector<std::string>{"4102444800", "4102444900", "1", "-1"})
+                        : g.Pick(std::vector<std::string>{"4102444800000", "4102444800001", "0"})};
+      if (g.Chance(50)) {
+        a.push_back(g.Cased(g.Pick(std::vector<std::string>{"NX", "XX", "GT", "LT"})));
+      }
+      if (g.Chance(5)) a.push_back("LT");
+      d.Same(a);
       break;
-    case 23:
-      d.Same({"PEXPIREAT", k,
-              g.Pick(std::vector<std::string>{"4102444800000", "4102444800001", "0"})});
-      break;
+    }
     case 24:
       d.Near({"TTL", k}, 1);
       break;
     case 25:
-      d.Near({"PTTL", k}, 50);
+      d.Near({"PTTL", k}, 1000);
       break;
     case 26:
       d.Near({"EXPIRETIME", k}, 1);
       break;
     case 27:
-      d.Near({"PEXPIRETIME", k}, 50);
+      d.Near({"PEXPIRETIME", k}, 1000);
       break;
     case 28:
       d.Same({"PERSIST", k});

@@ -118,7 +118,9 @@ class Differ {
   void Reset();
   // Both replies byte for byte.
   void Same(const Args& args);
-  // Integer replies within `tolerance` (PTTL and friends; the two clocks are read apart).
+  // Integer replies within `tolerance` when both are remaining times (>= 0), else equal (PTTL
+  // and friends: the two sides read the clock at different moments, and a loaded machine may
+  // stall between a SET and its TTL).
   void Near(const Args& args, int64_t tolerance);
   // Array replies with the same elements in any order (KEYS).
   void SameUnordered(const Args& args);
