@@ -47,6 +47,7 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
   w.limits.output_hard = cfg.limits.output_buffer.hard;
   w.limits.max_query_buffer = cfg.limits.query_buffer;
   w.limits.proto_max_bulk_len = static_cast<int64_t>(cfg.limits.proto_max_bulk_len);
+  w.limits.client_idle_ms = Ms(cfg.timeouts.client_idle);
   backend::DispatcherOptions& d = w.dispatcher;
   d.connections_per_node = cfg.pool.connections_per_backend;
   d.op_timeout_ms = Ms(cfg.timeouts.op);

@@ -35,6 +35,8 @@ class ClientSession final : private backend::RequestOwner {
   uint64_t id() const { return id_; }
   // CLIENT LIST / CLIENT INFO view of this client (pending figures refreshed on call).
   const LocalSession& local();
+  // Loop time of the last complete command (or of the accept).
+  uint64_t LastCommandMs() const { return local_.last_ms; }
   // Entries waiting for a reply or for their turn to be written.
   size_t PendingCount() const { return pending_.size(); }
   net::TcpConnection& connection() { return *conn_; }

@@ -20,6 +20,7 @@ struct SessionLimits {
   uint64_t output_hard = 256ull << 20;   // close a client whose unsent output passes it (0: off)
   size_t max_query_buffer = 1ull << 30;  // unparsed input bound (Redis's client-query-buffer)
   int64_t proto_max_bulk_len = 512ll << 20;
+  uint64_t client_idle_ms = 0;  // close clients with no command for this long (0: never)
 };
 
 struct SessionContext {

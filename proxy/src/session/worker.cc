@@ -1,5 +1,6 @@
 #include "session/worker.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace slotproxy::session {
@@ -17,9 +18,27 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
   context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {
     for (auto& [id, session] : sessions_) visit(session->local());
   };
+  if (options_.limits.client_idle_ms > 0) {
+    idle_timer_ = std::make_unique<net::Timer>(loop_);
+    const uint64_t tick = std::clamp<uint64_t>(options_.limits.client_idle_ms / 4, 10, 1000);
+    idle_timer_->StartRepeating(tick, [this] { SweepIdle(); });
+  }
+}
+
+void Worker::SweepIdle() {
+  const uint64_t now = loop_.NowMs();
+  for (auto& [id, session] : sessions_) {
+    // A client waiting for replies is not idle. Close() only schedules the close callback, so
+    // the map does not change while it is walked.
+    if (session->PendingCount() == 0 &&
+        now - session->LastCommandMs() >= options_.limits.client_idle_ms) {
+      session->connection().Close();
+    }
+  }
 }
 
 Worker::~Worker() {
+  idle_timer_.reset();
   listener_.reset();
   const int n = static_cast<int>(sessions_.size());
   sessions_.clear();

@@ -57,6 +57,8 @@ class Worker {
  private:
   void OnAccept(std::unique_ptr<net::TcpConnection> conn);
   void OnSessionClosed(uint64_t id);
+  // Closes clients idle past limits.client_idle_ms (Redis's `timeout`), as Redis does: no reply.
+  void SweepIdle();
 
   net::EventLoop& loop_;
   WorkerOptions options_;
@@ -68,6 +70,7 @@ class Worker {
   // Connections refused at max clients, until their error is flushed.
   absl::flat_hash_map<uint64_t, std::unique_ptr<net::TcpConnection>> refused_;
   std::unique_ptr<net::TcpListener> listener_;
+  std::unique_ptr<net::Timer> idle_timer_;
 };
 
 }  // namespace slotproxy::session

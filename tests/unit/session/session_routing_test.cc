@@ -21,8 +21,8 @@ struct Fixture {
   session::WorkerShared shared;
   std::unique_ptr<session::Worker> worker;
 
-  explicit Fixture(uint64_t op_timeout_ms = 2000, size_t max_pending = 1024,
-                   int max_clients = 100) {
+  explicit Fixture(uint64_t op_timeout_ms = 2000, size_t max_pending = 1024, int max_clients = 100,
+                   uint64_t client_idle_ms = 0) {
     holder.Store(TwoNodeMap(a.port(), b.port()));
     session::WorkerOptions options;
     options.listen.port = 0;
@@ -30,6 +30,7 @@ struct Fixture {
     options.dispatcher.connection.reconnect_min_ms = 50;
     options.limits.max_pending = max_pending;
     options.max_clients = max_clients;
+    options.limits.client_idle_ms = client_idle_ms;
     worker = std::make_unique<session::Worker>(loop, holder, command::CommandTable::BuiltIn(),
                                                options, shared);
     REQUIRE(worker->Listen().ok());
@@ -352,6 +353,22 @@ TEST_CASE("CLIENT ID, SETNAME/GETNAME and INFO are answered by the proxy") {
   RunUntil(f.loop, [&] { return c->data().find("db0:") != std::string::npos; });
   CHECK(c->data().rfind("+OK\r\n$2\r\nme\r\n", 0) == 0);
   CHECK(c->data().find("db0:keys=5,expires=1") != std::string::npos);
+}
+
+TEST_CASE("an idle client is closed; a client waiting for a reply is not idle") {
+  Fixture f(5000, 1024, 100, /*client_idle_ms=*/50);
+  f.a.set_script([](const auto&) { return std::nullopt; });
+  auto idle = f.Client();
+  auto waiting = f.Client();
+  waiting->Send(Cmd({"GET", "b"}));
+  RunUntil(f.loop, [&] { return idle->closed(); });
+  CHECK(idle->closed());
+  CHECK(idle->data().empty());
+  CHECK_FALSE(waiting->closed());
+  f.a.Release(Bulk("late"));
+  f.Expect(*waiting, Bulk("late"));
+  RunUntil(f.loop, [&] { return waiting->closed(); });
+  CHECK(waiting->closed());
 }
 
 }  // namespace
