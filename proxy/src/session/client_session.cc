@@ -1,5 +1,6 @@
 #include "session/client_session.h"
 
+#include <cassert>
 #include <utility>
 
 #include "cluster/crc16.h"
@@ -82,6 +83,8 @@ void ClientSession::OnData(net::InputBuffer& input) {
     }
     HandleCommand(r.args);  // copies what it keeps: the views die with the input
     input.Consume(r.consumed);
+    // After QUIT nothing more is read, as Redis (CLIENT_CLOSE_AFTER_REPLY).
+    if (!pending_.empty() && pending_.back().close_after) closing_ = true;
   }
   if (closing_) input.Consume(input.Size());
   FlushReady();
@@ -330,6 +333,7 @@ void ClientSession::RouteScan(std::span<const std::string_view> args) {
 void ClientSession::OnBackendReply(backend::BackendRequest& request, std::string_view raw,
                                    const resp::ReplyInfo& /*info*/) {
   const size_t index = request.tag - head_seq_;
+  assert(index < pending_.size());  // an entry stays queued until its last reply
   Entry& e = pending_[index];
   if (e.kind == Entry::Kind::kPlain) {
     e.inflight[0] = nullptr;

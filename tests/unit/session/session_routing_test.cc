@@ -317,9 +317,15 @@ TEST_CASE("pipelines deeper than the pending bound are served with back-pressure
 TEST_CASE("QUIT answers +OK and closes") {
   Fixture f;
   auto c = f.Client();
-  c->Send(Cmd({"PING"}) + Cmd({"QUIT"}) + Cmd({"PING"}));
+  f.a.set_script([](const auto&) { return std::nullopt; });  // holds: QUIT waits its turn
+  c->Send(Cmd({"GET", "b"}) + Cmd({"QUIT"}) + Cmd({"GET", "bar"}) + Cmd({"PING"}));
+  RunUntil(f.loop, [&] { return f.a.held() == 1; });
+  RunUntil(
+      f.loop, [] { return false; }, 20);
+  CHECK(f.a.received().size() == 1);  // nothing after QUIT is executed
+  f.a.Release(Bulk("v"));
   RunUntil(f.loop, [&] { return c->closed(); });
-  CHECK(c->data() == "+PONG\r\n+OK\r\n");
+  CHECK(c->data() == Bulk("v") + "+OK\r\n");
 }
 
 TEST_CASE("past max clients a new client gets Redis's error and is closed") {
