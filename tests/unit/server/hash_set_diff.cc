@@ -107,6 +107,10 @@ std::set<std::string> ScanAll(Args args, bool pairs, Call call) {
     const std::string bytes = call(args);
     INFO("scan step: " << Printable(bytes));
     REQUIRE(ParseReply(bytes, &r));
+    if (r.type == '-') {  // WRONGTYPE, bad options: the error text is the outcome
+      out.insert(bytes);
+      return out;
+    }
     REQUIRE(r.elems.size() == 2);
     const Reply& list = r.elems[1];
     for (size_t j = 0; j < list.elems.size(); j++) {
