@@ -212,6 +212,17 @@ TEST_CASE("COMMAND family from the built-in table", "[local]") {
   CHECK(h.Run({"COMMAND", "LIST", "x"}) == "-ERR syntax error\r\n");
 }
 
+TEST_CASE("local rows the proxy does not serve get a clear refusal", "[local]") {
+  Harness h;
+  CHECK(h.Run({"CONFIG", "HELP"}) ==
+        "-ERR command 'config|help' is not supported by slotproxy\r\n");
+  CHECK(h.Run({"CLIENT", "KILL", "ID", "1"}) ==
+        "-ERR command 'client|kill' is not supported by slotproxy\r\n");
+  CHECK(h.Run({"ACL", "WHOAMI"}) == "$7\r\ndefault\r\n");
+  CHECK(h.Run({"ACL", "USERS"}) == "*1\r\n$7\r\ndefault\r\n");
+  CHECK(h.last == LocalResult::kReplied);
+}
+
 TEST_CASE("INFO is left to the session; client ids are unique", "[local]") {
   Harness h;
   std::string out = h.Run({"INFO"});
