@@ -200,6 +200,10 @@ void ClientSession::RouteSplit(const command::CommandInfo& info,
                                std::span<const std::string_view> args) {
   SplitPlan plan;
   if (!PlanSplit(info, args, &plan)) {
+    if (plan.malformed) {
+      SendSingle(pending_.back(), args, true, plan.first_slot, {});
+      return;
+    }
     // One slot (or nothing to split): the command goes through unchanged.
     RouteKeyed(info, args);
     return;

@@ -14,9 +14,14 @@ bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_vie
   const int step = info.routing.key_step < 1 ? 1 : info.routing.key_step;
   plan->subs.clear();
   plan->key_order.clear();
+  plan->malformed = false;
   plan->key_order.reserve(keys.size());
   for (const command::KeyRef& k : keys) {
-    if (k.pos + step > static_cast<int32_t>(args.size())) return false;  // malformed: no split
+    if (k.pos + step > static_cast<int32_t>(args.size())) {
+      plan->malformed = true;
+      plan->first_slot = cluster::KeySlot(args[keys[0].pos]);
+      return false;
+    }
     const uint16_t slot = cluster::KeySlot(args[k.pos]);
     uint32_t sub = 0;
     while (sub < plan->subs.size() && plan->subs[sub].slot != slot) ++sub;

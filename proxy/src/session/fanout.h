@@ -26,6 +26,10 @@ struct SplitPlan {
   std::vector<SubCommand> subs;
   // For each key of the request, in order: its sub-request and position there.
   std::vector<KeySource> key_order;
+  // The arguments do not form whole key groups (MSET a 1 b): nothing to split, and the first
+  // key's owner should report Redis's own error.
+  bool malformed = false;
+  uint16_t first_slot = 0;
 };
 
 // Groups the keys of a kSplitBySlot request by slot. Returns false when there is nothing to

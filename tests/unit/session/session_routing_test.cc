@@ -142,6 +142,17 @@ TEST_CASE("MGET, MSET and DEL are split by slot and merged") {
   CHECK(f.a.received().back() == "MGET {b}2 {b}1");
 }
 
+TEST_CASE("a split command with a broken key group goes whole to the first key's owner") {
+  Fixture f;
+  f.a.set_script([](const auto&) {
+    return std::optional<std::string>("-ERR wrong number of arguments for 'mset' command\r\n");
+  });
+  auto c = f.Client();
+  c->Send(Cmd({"MSET", "b", "1", "a"}));
+  f.Expect(*c, "-ERR wrong number of arguments for 'mset' command\r\n");
+  CHECK(f.a.received() == std::vector<std::string>{"MSET b 1 a"});
+}
+
 TEST_CASE("all-shard commands are fanned out and merged") {
   Fixture f;
   f.a.set_script(Echoing("A"));
