@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   libuv1-dev libyaml-cpp-dev prometheus-cpp-dev catch2 libbenchmark-dev libabsl-dev
-  libhiredis-dev liblua5.4-dev libspdlog-dev libfmt-dev
+  libhiredis-dev liblua5.4-dev libspdlog-dev libfmt-dev zlib1g-dev
   clang libclang-rt-14-dev clang-format
   redis-server redis-tools python3-redis nutcracker procps
 )
