@@ -79,8 +79,18 @@ void Dispatcher::Reject(Client& client, std::string_view error) {
 }
 
 void Dispatcher::Execute(Client& client, std::span<const std::string_view> args) {
+  const command::CommandInfo* info = command::CommandTable::BuiltIn().Lookup(args);
+  Process(client, info, args);
+  // ASKING covers exactly the next command, whatever became of it (Redis's resetClient); inside
+  // MULTI it stays until EXEC.
+  bool asking_command = info != nullptr && IsNamed(*info, "asking");
+  if (!asking_command && !client.multi().active) client.state().asking = false;
+  if (shard_.blocking().HasReady()) shard_.ServeReadyKeys();
+}
+
+void Dispatcher::Process(Client& client, const command::CommandInfo* info,
+                         std::span<const std::string_view> args) {
   const auto& table = command::CommandTable::BuiltIn();
-  const command::CommandInfo* info = table.Lookup(args);
   if (info == nullptr) {
     Reject(client, command::UnknownCommandError(table, args));
     return;
@@ -131,10 +141,7 @@ void Dispatcher::Execute(Client& client, std::span<const std::string_view> args)
     client.Encoder().SimpleString("QUEUED");
     return;
   }
-  bool asking_command = IsNamed(*info, "asking");
   Call(client, info, *entry, args, /*may_block=*/true);
-  if (!asking_command && !client.multi().active) client.state().asking = false;
-  if (shard_.blocking().HasReady()) shard_.ServeReadyKeys();
 }
 
 void Dispatcher::Call(Client& client, const command::CommandInfo* info, const HandlerEntry& entry,

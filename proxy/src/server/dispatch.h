@@ -41,6 +41,9 @@ class Dispatcher {
   Status Replay(std::span<const std::string_view> args);
 
  private:
+  // Redis's processCommand for a looked-up row (`info` null: unknown command).
+  void Process(Client& client, const command::CommandInfo* info,
+               std::span<const std::string_view> args);
   // Appends `error` and marks a transaction in progress as aborted (Redis's rejectCommand).
   void Reject(Client& client, std::string_view error);
   // The cluster check for `info` (nullopt: run locally), including EXEC's queued commands.

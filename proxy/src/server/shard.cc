@@ -69,6 +69,10 @@ void Shard::Stop() {
   clients.clear();
   unblocked_.clear();
   blocked_count_ = 0;
+  // The registries held pointers to the clients just destroyed.
+  watches_ = WatchTable();
+  pubsub_ = PubSub();
+  blocking_ = BlockingRegistry();
 }
 
 uint16_t Shard::Port() const { return listener_ != nullptr ? listener_->Port() : 0; }
