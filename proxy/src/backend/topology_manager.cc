@@ -76,7 +76,10 @@ TopologyManager::TopologyManager(net::EventLoop& loop, cluster::SlotMapHolder& h
 
 TopologyManager::~TopologyManager() = default;
 
-const std::string& TopologyManager::last_error() const { return impl_->last_error; }
+std::string TopologyManager::last_error() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return last_error_;
+}
 
 void TopologyManager::Start(std::function<void(const Status&)> on_first,
                             uint64_t first_timeout_ms) {
@@ -223,6 +226,10 @@ void TopologyManager::Impl::Finish(bool ok) {
     ReportFirst(Status());
   } else {
     owner->refresh_errors_.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(owner->error_mu_);
+      owner->last_error_ = last_error;
+    }
     retry.Start(options.retry_interval_ms, [this] { OnRequest(); });
   }
   if (again) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,8 +68,9 @@ class TopologyManager {
   uint64_t refreshes() const { return refreshes_.load(std::memory_order_relaxed); }
   uint64_t refresh_errors() const { return refresh_errors_.load(std::memory_order_relaxed); }
   uint64_t published() const { return published_.load(std::memory_order_relaxed); }
-  // The last refresh error ("no node answered CLUSTER SLOTS: ..."); loop thread only.
-  const std::string& last_error() const;
+  // The error of the last refresh that failed ("no node answered CLUSTER SLOTS: ..."), empty
+  // when none has failed yet; kept after later successes for diagnostics (any thread).
+  std::string last_error() const;
 
  private:
   struct Impl;
@@ -76,6 +78,8 @@ class TopologyManager {
   std::atomic<uint64_t> refreshes_{0};
   std::atomic<uint64_t> refresh_errors_{0};
   std::atomic<uint64_t> published_{0};
+  mutable std::mutex error_mu_;
+  std::string last_error_;  // guarded by error_mu_: INFO reads it from any worker
 };
 
 }  // namespace slotproxy::backend

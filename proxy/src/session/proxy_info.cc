@@ -229,6 +229,10 @@ void Proxy(const ProxyInfoInput& in, size_t keyspace_errors, std::string* s) {
   Line(s, "slots_covered", in.slots_covered);
   Line(s, "topology_refreshes", in.topology_refreshes);
   Line(s, "topology_refresh_errors", in.topology_refresh_errors);
+  std::string error(in.topology_last_error);
+  std::replace(error.begin(), error.end(), '\r', ' ');
+  std::replace(error.begin(), error.end(), '\n', ' ');
+  Line(s, "topology_last_error", std::string_view(error));
   Line(s, "keyspace_errors", uint64_t{keyspace_errors});
 }
 

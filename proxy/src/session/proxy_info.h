@@ -40,6 +40,7 @@ struct ProxyInfoInput {
   uint64_t slots_covered = 0;
   uint64_t topology_refreshes = 0;
   uint64_t topology_refresh_errors = 0;
+  std::string_view topology_last_error;  // TopologyManager::last_error(); CR/LF become spaces
   // The shards' raw replies to "INFO keyspace" (bulk or verbatim strings, or errors), one per
   // shard. Errors and malformed replies are skipped and counted as keyspace_errors.
   std::span<const std::string_view> keyspace_replies;

@@ -211,6 +211,7 @@ TEST_CASE("no usable seed: the first-topology callback gets the errors", "[topol
   CHECK_FALSE(first.ok());
   CHECK(first.message().find("cluster support disabled") != std::string::npos);
   CHECK(manager.refresh_errors() >= 1);
+  CHECK(manager.last_error().find("no node answered CLUSTER SLOTS: 127.0.0.1:") == 0);
   CHECK(holder.Load() == nullptr);
   // It keeps retrying: once the node is fixed the map appears.
   const uint16_t p = disabled.port();

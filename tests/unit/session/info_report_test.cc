@@ -57,13 +57,15 @@ TEST_CASE("the figures clients look for are present", "[info]") {
   in.workers = 2;
   in.slot_map_version = 17;
   in.proxy_version = "0.1.0";
+  in.topology_last_error = "no node answered\r\nCLUSTER SLOTS";
   const std::string text = BuildInfoText(std::vector<std::string_view>{"INFO"}, in);
   for (std::string_view line :
        {"redis_version:7.0.15\r\n", "redis_mode:standalone\r\n", "process_id:4242\r\n",
         "tcp_port:6380\r\n", "connected_clients:3\r\n", "used_memory:3145728\r\n",
         "used_memory_human:3.00M\r\n", "maxmemory:0\r\n", "maxmemory_policy:noeviction\r\n",
         "loading:0\r\n", "role:master\r\n", "connected_slaves:0\r\n", "cluster_enabled:0\r\n",
-        "workers:2\r\n", "slot_map_version:17\r\n", "slotproxy_version:0.1.0\r\n"}) {
+        "workers:2\r\n", "slot_map_version:17\r\n", "slotproxy_version:0.1.0\r\n",
+        "topology_last_error:no node answered  CLUSTER SLOTS\r\n"}) {
     INFO(line);
     CHECK(text.find(line) != std::string::npos);
   }
