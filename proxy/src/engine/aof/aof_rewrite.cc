@@ -1,0 +1,238 @@
+#include "engine/aof/aof_rewrite.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "engine/aof/aof_format.h"
+#include "engine/numbers.h"
+#include "engine/types/hash_value.h"
+#include "engine/types/list_value.h"
+#include "engine/types/set_value.h"
+#include "engine/types/zset_value.h"
+
+namespace slotproxy::engine::aof {
+namespace {
+
+// Pending bytes are written out once they reach this size, so a big step does not hold them all.
+constexpr size_t kWriteChunk = 1 << 20;
+
+Status OsError(const std::string& what, const std::string& path) {
+  return Status::Error(what + " " + path + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return OsError("cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status();
+}
+
+// The exact text of `score`: %.17g reads back to the same double (and inf / -inf parse too).
+std::string ScoreText(double score) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", score);
+  return buf;
+}
+
+}  // namespace
+
+bool ShouldRewrite(uint64_t current_size, uint64_t base_size, uint64_t percentage,
+                   uint64_t min_size) {
+  if (percentage == 0 || current_size <= min_size) return false;
+  const uint64_t base = base_size == 0 ? 1 : base_size;
+  if (current_size < base) return false;
+  // Redis: growth = current * 100 / base - 100 (integer division), split so it cannot overflow.
+  const uint64_t ratio_percent = current_size / base * 100 + current_size % base * 100 / base;
+  return ratio_percent - 100 >= percentage;
+}
+
+Result<std::unique_ptr<AofRewriter>> AofRewriter::Start(Keyspace* keyspace, SlotFunction slot_of,
+                                                        std::string aof_path, KeysOfFn keys_of) {
+  std::string temp_path = aof_path + ".rewrite.tmp";
+  int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return OsError("cannot create", temp_path);
+  auto rewriter = std::unique_ptr<AofRewriter>(new AofRewriter(
+      keyspace, slot_of, std::move(aof_path), std::move(temp_path), std::move(keys_of), fd));
+  rewriter->pending_.append(kFileMagic);
+  return rewriter;
+}
+
+AofRewriter::AofRewriter(Keyspace* keyspace, SlotFunction slot_of, std::string aof_path,
+                         std::string temp_path, KeysOfFn keys_of, int fd)
+    : keyspace_(keyspace),
+      slot_of_(slot_of),
+      aof_path_(std::move(aof_path)),
+      temp_path_(std::move(temp_path)),
+      keys_of_(std::move(keys_of)),
+      fd_(fd) {}
+
+AofRewriter::~AofRewriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!finished_) ::unlink(temp_path_.c_str());
+}
+
+bool AofRewriter::Dumped(std::string_view key) const {
+  if (done_) return true;
+  if (Keyspace::ScanPosition(key, slot_of_(key)) < cursor_) return true;
+  return forced_.contains(absl::string_view(key.data(), key.size()));
+}
+
+Result<bool> AofRewriter::Step(size_t max_keys, int64_t now_ms) {
+  if (!done_) {
+    // ScanEntries may expire keys of this step, and the shard then hands us their DEL from
+    // inside this call: cursor_ still has its old value, so those DELs are (rightly) dropped.
+    const uint64_t next = keyspace_->ScanEntries(cursor_, max_keys, now_ms, [this](Entry* e) {
+      if (!forced_.empty() && forced_.contains(absl::string_view(e->key().data(), e->key().size())))
+        return;
+      DumpEntry(e);
+      stats_.keys_dumped++;
+    });
+    if (next == 0) {
+      done_ = true;
+      forced_.clear();
+    } else {
+      cursor_ = next;
+    }
+  }
+  Status s = WritePending();
+  if (!s.ok()) return s;
+  return done_;
+}
+
+void AofRewriter::OnLiveRecord(std::span<const std::string_view> args) {
+  std::vector<std::string_view> keys = keys_of_(args);
+  if (keys.empty()) {
+    Emit(args);  // FLUSHALL / FLUSHDB: it empties what is dumped so far, as it emptied the keyspace
+    stats_.records_appended++;
+    return;
+  }
+  size_t dumped = 0;
+  for (std::string_view k : keys) dumped += Dumped(k) ? 1 : 0;
+  if (dumped == keys.size()) {
+    Emit(args);
+    stats_.records_appended++;
+  } else if (dumped == 0) {
+    stats_.records_dropped++;
+  } else {
+    Redump(keys);
+    stats_.records_dropped++;
+  }
+  if (pending_.size() >= kWriteChunk) (void)WritePending();  // an error resurfaces in Step
+}
+
+void AofRewriter::Redump(const std::vector<std::string_view>& keys) {
+  // The keyspace already holds the record's effect, so the record cannot be replayed on top of a
+  // dump taken now; instead every key it touched is written afresh in its current state.
+  for (std::string_view k : keys) {
+    if (Dumped(k)) {
+      const std::string_view del[] = {"DEL", k};
+      Emit(del);
+    } else {
+      forced_.emplace(k);
+    }
+    // Peek: no lazy expiry (and so no re-entrant DEL); an expired key is written with its past
+    // PEXPIREAT, which deletes it on load.
+    if (const Entry* e = keyspace_->Peek(k)) DumpEntry(e);
+    stats_.keys_redumped++;
+  }
+}
+
+void AofRewriter::Emit(std::span<const std::string_view> args) { EncodeRecord(args, &pending_); }
+
+void AofRewriter::EmitBatched(std::string_view cmd, std::string_view key,
+                              const std::vector<std::string>& items, size_t items_per_element) {
+  const size_t per_command = kItemsPerCommand * items_per_element;
+  std::vector<std::string_view> args;
+  for (size_t i = 0; i < items.size(); i += per_command) {
+    args.assign({cmd, key});
+    const size_t end = std::min(items.size(), i + per_command);
+    for (size_t j = i; j < end; j++) args.emplace_back(items[j]);
+    Emit(args);
+  }
+}
+
+void AofRewriter::DumpEntry(const Entry* e) {
+  const std::string_view key = e->key();
+  std::vector<std::string> items;
+  switch (e->type()) {
+    case ObjType::kString: {
+      char buf[kInt64Chars];
+      const std::string_view set[] = {"SET", key, e->StringValue(buf)};
+      Emit(set);
+      break;
+    }
+    case ObjType::kList:
+      items.reserve(e->list()->Size());
+      e->list()->ForRange(0, -1, [&](std::string_view v) { items.emplace_back(v); });
+      EmitBatched("RPUSH", key, items, 1);
+      break;
+    case ObjType::kHash:
+      e->hash()->ForEach([&](std::string_view f, std::string_view v) {
+        items.emplace_back(f);
+        items.emplace_back(v);
+      });
+      EmitBatched("HSET", key, items, 2);
+      break;
+    case ObjType::kSet:
+      e->set()->ForEach([&](std::string_view m) { items.emplace_back(m); });
+      EmitBatched("SADD", key, items, 1);
+      break;
+    case ObjType::kZSet:
+      e->zset()->ForEach([&](std::string_view m, double score) {
+        items.push_back(ScoreText(score));
+        items.emplace_back(m);
+      });
+      EmitBatched("ZADD", key, items, 2);
+      break;
+  }
+  const int64_t when = keyspace_->GetExpire(e);
+  if (when >= 0) {
+    const std::string when_text = std::to_string(when);
+    const std::string_view expire[] = {"PEXPIREAT", key, when_text};
+    Emit(expire);
+  }
+}
+
+Status AofRewriter::WritePending() {
+  if (pending_.empty()) return Status();
+  Status s = WriteAll(fd_, pending_, temp_path_);
+  if (!s.ok()) return s;
+  stats_.bytes_written += pending_.size();
+  pending_.clear();
+  return Status();
+}
+
+Result<uint64_t> AofRewriter::Finish() {
+  if (!done_) return Status::Error("AOF rewrite: Finish before the dump is done");
+  Status s = WritePending();
+  if (!s.ok()) return s;
+  if (::fsync(fd_) != 0) return OsError("cannot sync", temp_path_);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), aof_path_.c_str()) != 0) {
+    return OsError("cannot rename " + temp_path_ + " to", aof_path_);
+  }
+  finished_ = true;
+  // The rename is durable only once the directory entry is synced.
+  std::string dir = std::filesystem::path(aof_path_).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return OsError("cannot open directory", dir);
+  const int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return OsError("cannot sync directory", dir);
+  return stats_.bytes_written;
+}
+
+}  // namespace slotproxy::engine::aof
