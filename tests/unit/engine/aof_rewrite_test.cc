@@ -353,6 +353,8 @@ TEST_CASE("rewrite while writing: the new file loads into the same keyspace", "[
   REQUIRE_FALSE(fs::exists(r.temp_path()));
   CHECK(r.stats().records_appended > 0);
   CHECK(r.stats().records_dropped > 0);
+  // Some RENAME / RPOPLPUSH / MSET / DEL straddled the cursor (seed 3's FLUSHALL empties it early).
+  if (seed != 3) CHECK(r.stats().keys_redumped > 0);
   shard.rewriter = nullptr;
 
   Keyspace loaded(slot_of);
