@@ -182,10 +182,10 @@ class OurNode {
     o.self_id = id;
     o.port = port;
     state_ = std::move(ClusterState::Open(o).value());
-    AttachClusterState(db_, state_.get());
+    AttachClusterState(&db_, state_.get());
     for (const HandlerRow& row : ClusterHandlers()) handlers_[std::string(row.name)] = row.handler;
   }
-  ~OurNode() { AttachClusterState(db_, nullptr); }
+  ~OurNode() { AttachClusterState(&db_, nullptr); }
 
   // The reply bytes; command-table errors (unknown subcommand, arity) as the dispatcher sends.
   std::string Call(const Args& args, resp::Protocol protocol) {

@@ -237,13 +237,13 @@ constexpr HandlerRow kRows[] = {
 
 std::span<const HandlerRow> ClusterHandlers() { return kRows; }
 
-void AttachClusterState(const engine::Keyspace& db, ClusterState* state) {
+void AttachClusterState(const engine::Keyspace* db, ClusterState* state) {
   Attachments& t = AttachmentsTable();
   std::lock_guard<std::mutex> lock(t.mu);
   if (state == nullptr) {
-    t.map.erase(&db);
+    t.map.erase(db);
   } else {
-    t.map[&db] = state;
+    t.map[db] = state;
   }
 }
 

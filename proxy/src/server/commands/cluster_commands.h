@@ -18,9 +18,10 @@ std::span<const HandlerRow> ClusterHandlers();
 
 // Handlers see only a CommandContext, so a shard's ClusterState is found through the keyspace
 // it serves: call this once per shard (from any thread, before the shard serves) with the
-// shard's keyspace; nullptr detaches. A keyspace without a state answers the CLUSTER commands
-// as a lone node would if it had no id: "ERR This shard has no cluster state attached".
-void AttachClusterState(const engine::Keyspace& db, ClusterState* state);
+// shard's keyspace; `state` nullptr detaches (do it when the shard is destroyed: only the
+// address is used, so a destroyed keyspace may be passed). A keyspace without a state answers
+// the CLUSTER commands "ERR This shard has no cluster state attached".
+void AttachClusterState(const engine::Keyspace* db, ClusterState* state);
 
 // The state attached to `db`, or nullptr.
 ClusterState* AttachedClusterState(const engine::Keyspace& db);
