@@ -361,7 +361,14 @@ TEST_CASE("rewrite while writing: the new file loads into the same keyspace", "[
   std::vector<Args> records;
   REQUIRE(LoadInto(path, &loaded, shard.now, &records).ok());
   RequireSameKeys(shard.ks, loaded, shard.now);
-  for (const Args& rec : records) REQUIRE(rec.size() <= 2 + 2 * AofRewriter::kItemsPerCommand);
+  // At most 64 elements (64 field/value or score/member pairs) per command, like Redis.
+  size_t batches = 0;
+  for (const Args& rec : records) {
+    const bool pairs = rec[0] == "HSET" || rec[0] == "ZADD";
+    REQUIRE(rec.size() <= 2 + (pairs ? 2 : 1) * AofRewriter::kItemsPerCommand);
+    batches += rec.size() == 2 + (pairs ? 2 : 1) * AofRewriter::kItemsPerCommand ? 1 : 0;
+  }
+  CHECK(batches > 0);
 }
 
 TEST_CASE("a record straddling the cursor re-dumps its keys instead of replaying",

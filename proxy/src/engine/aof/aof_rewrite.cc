@@ -45,6 +45,38 @@ std::string ScoreText(double score) {
   return buf;
 }
 
+// Streams `cmd key item...` records of at most `max_items` items each, so dumping a big
+// container never holds more than one batch of copies.
+class Batcher {
+ public:
+  Batcher(std::string_view cmd, std::string_view key, size_t max_items, std::string* out)
+      : cmd_(cmd), key_(key), max_items_(max_items), out_(out) {}
+  ~Batcher() { Flush(); }
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  void Add(std::string_view item) {
+    items_.emplace_back(item);
+    if (items_.size() == max_items_) Flush();
+  }
+
+ private:
+  void Flush() {
+    if (items_.empty()) return;
+    args_.assign({cmd_, key_});
+    for (const std::string& item : items_) args_.emplace_back(item);
+    EncodeRecord(args_, out_);
+    items_.clear();
+  }
+
+  std::string_view cmd_;
+  std::string_view key_;
+  size_t max_items_;
+  std::string* out_;
+  std::vector<std::string> items_;
+  std::vector<std::string_view> args_;
+};
+
 }  // namespace
 
 bool ShouldRewrite(uint64_t current_size, uint64_t base_size, uint64_t percentage,
@@ -150,21 +182,9 @@ void AofRewriter::Redump(const std::vector<std::string_view>& keys) {
 
 void AofRewriter::Emit(std::span<const std::string_view> args) { EncodeRecord(args, &pending_); }
 
-void AofRewriter::EmitBatched(std::string_view cmd, std::string_view key,
-                              const std::vector<std::string>& items, size_t items_per_element) {
-  const size_t per_command = kItemsPerCommand * items_per_element;
-  std::vector<std::string_view> args;
-  for (size_t i = 0; i < items.size(); i += per_command) {
-    args.assign({cmd, key});
-    const size_t end = std::min(items.size(), i + per_command);
-    for (size_t j = i; j < end; j++) args.emplace_back(items[j]);
-    Emit(args);
-  }
-}
-
 void AofRewriter::DumpEntry(const Entry* e) {
   const std::string_view key = e->key();
-  std::vector<std::string> items;
+  const size_t n = AofRewriter::kItemsPerCommand;
   switch (e->type()) {
     case ObjType::kString: {
       char buf[kInt64Chars];
@@ -172,29 +192,32 @@ void AofRewriter::DumpEntry(const Entry* e) {
       Emit(set);
       break;
     }
-    case ObjType::kList:
-      items.reserve(e->list()->Size());
-      e->list()->ForRange(0, -1, [&](std::string_view v) { items.emplace_back(v); });
-      EmitBatched("RPUSH", key, items, 1);
+    case ObjType::kList: {
+      Batcher batch("RPUSH", key, n, &pending_);
+      e->list()->ForRange(0, -1, [&](std::string_view v) { batch.Add(v); });
       break;
-    case ObjType::kHash:
+    }
+    case ObjType::kHash: {
+      Batcher batch("HSET", key, 2 * n, &pending_);
       e->hash()->ForEach([&](std::string_view f, std::string_view v) {
-        items.emplace_back(f);
-        items.emplace_back(v);
+        batch.Add(f);
+        batch.Add(v);
       });
-      EmitBatched("HSET", key, items, 2);
       break;
-    case ObjType::kSet:
-      e->set()->ForEach([&](std::string_view m) { items.emplace_back(m); });
-      EmitBatched("SADD", key, items, 1);
+    }
+    case ObjType::kSet: {
+      Batcher batch("SADD", key, n, &pending_);
+      e->set()->ForEach([&](std::string_view m) { batch.Add(m); });
       break;
-    case ObjType::kZSet:
+    }
+    case ObjType::kZSet: {
+      Batcher batch("ZADD", key, 2 * n, &pending_);
       e->zset()->ForEach([&](std::string_view m, double score) {
-        items.push_back(ScoreText(score));
-        items.emplace_back(m);
+        batch.Add(ScoreText(score));
+        batch.Add(m);
       });
-      EmitBatched("ZADD", key, items, 2);
       break;
+    }
   }
   const int64_t when = keyspace_->GetExpire(e);
   if (when >= 0) {

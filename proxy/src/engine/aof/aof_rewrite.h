@@ -94,10 +94,6 @@ class AofRewriter {
   void DumpEntry(const Entry* e);
   // Appends one record.
   void Emit(std::span<const std::string_view> args);
-  // Emits `cmd key items...` in batches of kItemsPerCommand items (pairs count as
-  // `items_per_element` items each).
-  void EmitBatched(std::string_view cmd, std::string_view key,
-                   const std::vector<std::string>& items, size_t items_per_element);
   // Re-dumps every key of a record that straddles the cursor in its current state.
   void Redump(const std::vector<std::string_view>& keys);
   // Writes `pending_` to the temp file.
