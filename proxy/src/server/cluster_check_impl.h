@@ -30,6 +30,10 @@ class ClusterCheckImpl final : public ClusterCheck {
   // key counts as present.
   ClusterCheckImpl(const ClusterState& state, engine::Keyspace* db) : state_(state), db_(db) {}
 
+  // Sets the keyspace looked at during migrations: the Shard that owns the keyspace takes this
+  // check in its options, so the keyspace is known only after the Shard is built.
+  void set_keyspace(engine::Keyspace* db) { db_ = db; }
+
   // ClusterCheck: the keys of `args` (command::ExtractKeys, shard channels included), then
   // CheckCommands. nullopt for a command without keys.
   std::optional<std::string> Check(const command::CommandInfo& info,
