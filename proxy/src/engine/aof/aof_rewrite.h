@@ -49,10 +49,12 @@ bool ShouldRewrite(uint64_t current_size, uint64_t base_size, uint64_t percentag
 // those keys are re-dumped whole in their current state (DEL + full dump for the dumped ones) and
 // the record itself is dropped. Keyless records (FLUSHALL) are appended.
 // Cost: Step's work is about `max_keys` keys (Keyspace::ScanEntries may take more to finish a
-// hash bucket), but one huge key is dumped whole; file writes happen in Step and Finish.
+// hash bucket), but one huge key is dumped whole, in Step or in OnLiveRecord's re-dump; file
+// writes happen in Step, in OnLiveRecord past 1 MB pending, and in Finish, on the caller's thread.
 class AofRewriter {
  public:
-  // Ends after 64 elements per dumped command, like Redis's AOF_REWRITE_ITEMS_PER_CMD.
+  // Elements (or field/value, score/member pairs) per dumped command, as Redis's
+  // AOF_REWRITE_ITEMS_PER_CMD.
   static constexpr size_t kItemsPerCommand = 64;
 
   // Creates `aof_path` + ".rewrite.tmp" (truncating any leftover) holding the file header.
