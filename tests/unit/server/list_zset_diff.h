@@ -1,0 +1,35 @@
+// Differential checks for the list / sorted-set handlers: the same command steps run against the
+// shared redis-server 7.0 and against a Harness, from an empty database, in RESP2 and RESP3.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "list_zset_fixture.h"
+
+namespace slotproxy::server::list_zset_testing {
+
+// How a step's two replies are compared.
+enum class Mode {
+  kExact,    // byte for byte
+  kInMulti,  // byte for byte, the command run inside MULTI/EXEC on Redis and with may_block
+             // false here (blocking commands that find nothing answer at once)
+  kScanAll,  // ZSCAN key 0 [options]: iterate each side to cursor 0 and compare the collected
+             // member/score pairs as sets
+};
+
+struct Step {
+  Step(Args a, Mode m = Mode::kExact) : args(std::move(a)), mode(m) {}  // NOLINT
+  Args args;
+  Mode mode;
+};
+
+// Runs `steps` twice (RESP2, then RESP3), each time after FLUSHALL on both sides, CHECKing every
+// step (Catch2). Does nothing but warn when no redis-server is available. Returns the number of
+// steps compared.
+int RunDiff(const std::vector<Step>& steps);
+
+// Printable form of raw RESP bytes (CR LF shown as \r\n) for failure messages.
+std::string Printable(const std::string& bytes);
+
+}  // namespace slotproxy::server::list_zset_testing
