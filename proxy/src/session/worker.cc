@@ -12,7 +12,7 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
       options_(options),
       shared_(shared),
       dispatcher_(loop, holder, options.dispatcher),
-      context_{dispatcher_, table, options.limits} {
+      context_{dispatcher_, table, options.limits, 0, LocalContext{}, nullptr} {
   context_.local.table = &table;
   context_.fill_info = options.fill_info;
   context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {
