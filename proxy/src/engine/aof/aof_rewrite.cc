@@ -248,8 +248,9 @@ Result<uint64_t> AofRewriter::Finish() {
   }
   finished_ = true;
   // The rename is durable only once the directory entry is synced.
-  std::string dir = std::filesystem::path(aof_path_).parent_path().string();
-  if (dir.empty()) dir = ".";
+  std::filesystem::path parent = std::filesystem::path(aof_path_).parent_path();
+  // Built in one expression: `dir = "."` after the fact trips GCC 12's -Wrestrict false positive.
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return OsError("cannot open directory", dir);
   const int rc = ::fsync(dfd);
