@@ -22,14 +22,14 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPRO
 cmake --build build/release -j"$JOBS"
 
 step "unit + integration tests"
-(cd build/release && ctest --output-on-failure -j"$JOBS")
+(cd build/release && ctest --output-on-failure --timeout 300 -j"$JOBS")
 
 step "unit tests under ASan+UBSan"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLOTPROXY_SANITIZE=ON -DSLOTPROXY_BENCH=OFF \
   -DSLOTPROXY_WERROR=ON >/dev/null
 cmake --build build/asan --target unit_all -j"$JOBS"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -L unit -j"$JOBS")
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure --timeout 300 -L unit -j"$JOBS")
 
 step "fuzz targets (${FUZZ_SECONDS}s each)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLOTPROXY_FUZZ=ON \
