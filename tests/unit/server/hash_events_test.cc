@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "hash_set_fixture.h"
+#include "handler_fixture.h"
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using resp::Protocol;

@@ -9,6 +9,9 @@
 #include "hash_set_diff.h"
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 // HSET key f0 v0 ... f<n-1> v<n-1>: more than 512 fields makes the hash a hashtable.

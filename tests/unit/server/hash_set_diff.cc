@@ -8,6 +8,9 @@
 #include <utility>
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using resp::Protocol;

@@ -8,6 +8,9 @@
 #include "list_zset_diff.h"
 
 namespace slotproxy::server::list_zset_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 const Mode M = Mode::kInMulti;

@@ -6,6 +6,9 @@
 #include <utility>
 
 namespace slotproxy::server::list_zset_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using resp::Protocol;

@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "list_zset_fixture.h"
+#include "handler_fixture.h"
 
 namespace slotproxy::server::list_zset_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using resp::Protocol;

@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "command/command_table.h"
-#include "hash_set_fixture.h"
+#include "handler_fixture.h"
 #include "server/handler_tables.h"
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using resp::Protocol;

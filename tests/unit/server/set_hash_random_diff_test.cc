@@ -12,6 +12,9 @@
 #include "hash_set_diff.h"
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 class Generator {

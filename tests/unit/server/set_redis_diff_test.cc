@@ -9,6 +9,9 @@
 #include "hash_set_diff.h"
 
 namespace slotproxy::server::hash_set_testing {
+
+// The shared harness and redis-server fixture.
+using namespace handler_testing;  // NOLINT(google-build-using-namespace)
 namespace {
 
 // SADD key <prefix>0 .. <prefix><n-1>: with a non-numeric prefix the set is a hashtable; with

@@ -1,4 +1,4 @@
-#include "hash_set_fixture.h"
+#include "handler_fixture.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include "engine/numbers.h"
 #include "server/handler_tables.h"
 
-namespace slotproxy::server::hash_set_testing {
+namespace slotproxy::server::handler_testing {
 namespace {
 
 constexpr char kRedisServerPath[] = "/usr/bin/redis-server";
@@ -254,7 +254,10 @@ class Harness::Events : public ShardEvents {
   void Propagate(std::span<const std::string_view> args) override {
     record_->propagated.emplace_back(args.begin(), args.end());
   }
-  void Block(std::span<const std::string_view>, int64_t) override {}
+  void Block(std::span<const std::string_view> keys, int64_t deadline_ms) override {
+    record_->blocked.emplace_back(keys.begin(), keys.end());
+    record_->block_deadline_ms = deadline_ms;
+  }
 
  private:
   Record* record_;
@@ -286,6 +289,9 @@ bool Harness::RunSetupCommand(const Args& args, resp::Encoder& enc) {
     engine::Entry* e = db_.Find(args[1], now_ms);
     const int64_t when = e != nullptr ? db_.GetExpire(e) : -1;
     enc.Integer(e == nullptr ? -2 : when < 0 ? -1 : (when - now_ms + 500) / 1000);
+  } else if (name == "object" && args.size() == 3 && Lower(args[1]) == "encoding") {
+    engine::Entry* e = db_.Find(args[2], now_ms);
+    e != nullptr ? enc.Bulk(engine::Keyspace::ObjectEncoding(e)) : enc.Null();
   } else {
     return false;
   }
@@ -299,7 +305,8 @@ std::string Harness::Run(const Args& args, resp::Protocol protocol) {
   if (RunSetupCommand(args, enc)) return out;
   const std::string name = Lower(args[0]);
   Handler handler = nullptr;
-  for (auto table : {HashHandlers(), SetHandlers()}) {
+  for (auto table : {StringHandlers(), KeyHandlers(), HashHandlers(), SetHandlers(), ListHandlers(),
+                     SortedSetHandlers()}) {
     for (const HandlerRow& row : table) {
       if (row.name == name) handler = row.handler;
     }
@@ -318,10 +325,11 @@ std::string Harness::Run(const Args& args, resp::Protocol protocol) {
   ClientState client;
   client.protocol = protocol;
   CommandContext ctx(db_, enc, client, *events_, views, now_ms, info);
+  ctx.may_block = may_block;
   handler(ctx);
   last_.dirty = ctx.dirty;
   last_.marked_propagated = ctx.propagated;
   return out;
 }
 
-}  // namespace slotproxy::server::hash_set_testing
+}  // namespace slotproxy::server::handler_testing

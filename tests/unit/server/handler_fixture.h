@@ -1,6 +1,7 @@
-// Test helpers of the list / sorted-set handler tests: a real redis-server 7.0 (started on a free
-// loopback port, killed at exit), a harness that runs our handlers directly through a
-// CommandContext, and a small RESP reply tree for comparing scan results.
+// Test helpers of the command-family handler tests (hash, set, list, sorted set): a real
+// redis-server 7.0 (started on a free loopback port, killed at exit), a harness that runs our
+// handlers directly through a CommandContext, and a small RESP reply tree for comparing scan
+// results.
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +16,7 @@
 #include "resp/encoder.h"
 #include "server/command_context.h"
 
-namespace slotproxy::server::list_zset_testing {
+namespace slotproxy::server::handler_testing {
 
 using Args = std::vector<std::string>;
 
@@ -57,7 +58,7 @@ class RedisServer {
   std::string buf_[2];
 };
 
-// Runs list and sorted-set commands (and the string, key and set commands tests use to set up)
+// Runs the commands of every family (string, key, hash, set, list, sorted set)
 // through our handlers against its own keyspace, recording what the handlers report.
 class Harness {
  public:
@@ -99,4 +100,4 @@ class Harness {
 // Lowercase copy of `s`.
 std::string Lower(std::string_view s);
 
-}  // namespace slotproxy::server::list_zset_testing
+}  // namespace slotproxy::server::handler_testing
