@@ -9,6 +9,7 @@
 
 #include "backend/dispatcher.h"
 #include "command/command_table.h"
+#include "metrics/worker_stats.h"
 #include "session/local_commands.h"
 #include "session/proxy_info.h"
 
@@ -31,6 +32,8 @@ struct SessionContext {
   LocalContext local;              // table and CLIENT LIST visitor; now_ms set per command
   // Fills the proxy-wide INFO figures (uptime, clients, topology ...). May be null.
   std::function<void(ProxyInfoInput*)> fill_info;
+  // This worker's request figures (metrics, INFO commandstats, SLOWLOG). May be null.
+  metrics::WorkerStats* stats = nullptr;
 };
 
 }  // namespace slotproxy::session
