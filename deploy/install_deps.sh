@@ -9,7 +9,13 @@ PACKAGES=(
   libhiredis-dev liblua5.4-dev libspdlog-dev libfmt-dev zlib1g-dev
   clang libclang-rt-14-dev clang-format
   redis-server redis-tools python3-redis nutcracker procps
+  libssl-dev prometheus
 )
+# Node.js runs the ioredis client test; a machine that already has node and npm (e.g. from
+# NodeSource) keeps them, since Debian's npm package conflicts with NodeSource's nodejs.
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -32,4 +38,5 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommen
 # Debian's redis-server package starts a system instance on 6379; our tests never use it.
 if command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl stop redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi
