@@ -60,6 +60,45 @@ std::vector<std::string> RestartOnlyChanges(const ProxyConfig& running, const Pr
   return changed;
 }
 
+std::vector<std::string> LiveChanges(const ProxyConfig& running, const ProxyConfig& loaded) {
+  std::vector<std::string> changed;
+  auto check = [&](bool same, const char* path) {
+    if (!same) changed.emplace_back(path);
+  };
+  const TimeoutsConfig& rt = running.timeouts;
+  const TimeoutsConfig& lt = loaded.timeouts;
+  check(rt.connect == lt.connect, "timeouts.connect");
+  check(rt.op == lt.op, "timeouts.op");
+  check(rt.client_idle == lt.client_idle, "timeouts.client_idle");
+  check(rt.topology_refresh == lt.topology_refresh, "timeouts.topology_refresh");
+  const LimitsConfig& rl = running.limits;
+  const LimitsConfig& ll = loaded.limits;
+  check(rl.max_clients == ll.max_clients, "limits.max_clients");
+  check(rl.proto_max_bulk_len == ll.proto_max_bulk_len, "limits.proto_max_bulk_len");
+  check(rl.query_buffer == ll.query_buffer, "limits.query_buffer");
+  check(rl.max_pending_per_client == ll.max_pending_per_client, "limits.max_pending_per_client");
+  check(rl.output_buffer == ll.output_buffer, "limits.output_buffer");
+  check(running.auth.requirepass == loaded.auth.requirepass, "auth.requirepass");
+  check(running.auth.users == loaded.auth.users, "auth.users");
+  check(running.slowlog.threshold == loaded.slowlog.threshold, "slowlog.threshold");
+  check(running.slowlog.max_len == loaded.slowlog.max_len, "slowlog.max_len");
+  check(running.log.level == loaded.log.level, "log.level");
+  check(running.log.file == loaded.log.file, "log.file");
+  check(running.shutdown_timeout == loaded.shutdown_timeout, "shutdown_timeout");
+  return changed;
+}
+
+ProxyConfig MergeLive(const ProxyConfig& running, const ProxyConfig& loaded) {
+  ProxyConfig merged = running;
+  merged.timeouts = loaded.timeouts;
+  merged.limits = loaded.limits;
+  merged.auth = loaded.auth;
+  merged.slowlog = loaded.slowlog;
+  merged.log = loaded.log;
+  merged.shutdown_timeout = loaded.shutdown_timeout;
+  return merged;
+}
+
 const char* AppendFsyncName(AppendFsync value) {
   switch (value) {
     case AppendFsync::kAlways:

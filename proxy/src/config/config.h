@@ -155,6 +155,9 @@ struct ProxyConfig {
   MetricsConfig metrics;
   SlowlogConfig slowlog;
   LogConfig log;
+  // SIGTERM / SIGINT: how long requests already accepted may take to finish before the proxy
+  // exits anyway (0: exit as soon as the listeners are closed).
+  Duration shutdown_timeout = std::chrono::seconds(5);
 
   friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
 };
@@ -201,6 +204,17 @@ std::string ShardDataDir(const EmbeddedConfig& embedded, int index);
 // reload applies the rest (timeouts, limits, auth, slowlog, log) and logs these as needing a
 // restart. Empty when everything that changed can be applied live.
 std::vector<std::string> RestartOnlyChanges(const ProxyConfig& running, const ProxyConfig& loaded);
+
+// The key paths of the live part (timeouts.*, limits.*, auth, slowlog.*, log.*,
+// shutdown_timeout) whose values differ between `running` and `loaded`, in schema order, at
+// the finest level named in the YAML ("timeouts.op", "limits.output_buffer", "auth.users").
+// Empty when nothing live changed.
+std::vector<std::string> LiveChanges(const ProxyConfig& running, const ProxyConfig& loaded);
+
+// What the proxy runs with after a SIGHUP reload of `loaded`: `running` with the live part
+// taken from `loaded`; the restart-only part (see RestartOnlyChanges) stays as running, so a
+// later reload compares against what is really in effect.
+ProxyConfig MergeLive(const ProxyConfig& running, const ProxyConfig& loaded);
 
 // Names as written in the YAML ("everysec", "notice", "embedded").
 const char* AppendFsyncName(AppendFsync value);

@@ -181,9 +181,9 @@ void ReadMode(const Section& root, ProxyConfig* out) {
 }
 
 void ReadProxy(ErrorSink& sink, const Value& root_value, ProxyConfig* out) {
-  constexpr std::string_view kKeys[] = {"listen",  "workers",  "mode",   "seeds",        "embedded",
-                                        "pool",    "timeouts", "limits", "backend_auth", "auth",
-                                        "metrics", "slowlog",  "log"};
+  constexpr std::string_view kKeys[] = {
+      "listen", "workers",      "mode", "seeds",   "embedded", "pool", "timeouts",
+      "limits", "backend_auth", "auth", "metrics", "slowlog",  "log",  "shutdown_timeout"};
   Section root(sink, root_value, kKeys);
   root.Address("listen", 0, &out->listen);
   root.Int("workers", 0, 1024, &out->workers);
@@ -201,6 +201,7 @@ void ReadProxy(ErrorSink& sink, const Value& root_value, ProxyConfig* out) {
   slowlog.Dur("threshold", Duration(0), hours(1), true, &out->slowlog.threshold);
   slowlog.Int("max_len", 0, 1'000'000, &out->slowlog.max_len);
   ReadLog(root, &out->log);
+  root.Dur("shutdown_timeout", Duration(0), hours(1), true, &out->shutdown_timeout);
 }
 
 }  // namespace slotproxy::config::internal
