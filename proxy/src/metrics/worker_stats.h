@@ -6,7 +6,7 @@
 //
 // This header is the contract between the session layer (which calls Record*), the metrics
 // module (which implements and exports it) and the process wiring (which creates one per
-// worker). Implementation: proxy/src/metrics/worker_stats.cc.
+// worker). Implementation: LoopStats in proxy/src/metrics/loop_stats.h.
 #pragma once
 
 #include <cstdint>
