@@ -1,5 +1,7 @@
 #include "metrics/loop_stats.h"
 
+#include <chrono>
+
 #include "command/command_table.h"
 #include "metrics/slowlog.h"
 
@@ -16,13 +18,20 @@ LoopStats::LoopStats(const Options& options)
       max_commands_(options.max_commands),
       max_nodes_(options.max_nodes),
       commands_(new CommandCells[options.max_commands + 1]),
-      node_ptrs_(new NodeCells*[options.max_nodes + 1]()) {
+      node_ptrs_(new NodeCells*[options.max_nodes + 1]()),
+      last_tick_ms_(NowMs()) {
   // Reserved up front so that inserting the bounded set of rows never rehashes (allocates).
   command_index_.reserve(max_commands_);
   last_cells_ = &commands_[0];
 }
 
 LoopStats::~LoopStats() = default;
+
+uint64_t LoopStats::NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
 
 LoopStats::CommandCells& LoopStats::CommandSlot(const command::CommandInfo* row) {
   // Pipelines and benchmarks repeat one command: the cache skips the hash lookup.

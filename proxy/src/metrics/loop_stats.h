@@ -103,6 +103,16 @@ class LoopStats final : public WorkerStats {
   void RecordSlow(const std::string_view* args, size_t argc, uint64_t total_ns, uint64_t backend_ns,
                   std::string_view client_addr, std::string_view client_name) override;
 
+  // Liveness: the loop calls Heartbeat() from a periodic timer; any thread reads the age.
+  // A LoopStats counts as just ticked when created.
+  void Heartbeat() { last_tick_ms_.store(NowMs(), std::memory_order_relaxed); }
+  uint64_t MsSinceHeartbeat() const {
+    uint64_t now = NowMs(), last = last_tick_ms_.load(std::memory_order_relaxed);
+    return now > last ? now - last : 0;
+  }
+  // Milliseconds on the monotonic clock.
+  static uint64_t NowMs();
+
   // Scrape side, any thread: adds this worker's figures to `*snap` (sums with what is there).
   // The figures of one slot may be a few observations apart from each other (no snapshot
   // isolation), never torn or lost.
@@ -164,6 +174,7 @@ class LoopStats final : public WorkerStats {
   // slot owns, so the cache itself never allocates).
   NodeCells* last_node_cells_ = nullptr;
 
+  std::atomic<uint64_t> last_tick_ms_;
   std::atomic<uint64_t> moved_{0};
   std::atomic<uint64_t> ask_{0};
   std::atomic<uint64_t> tryagain_{0};

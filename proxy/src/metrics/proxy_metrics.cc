@@ -69,6 +69,17 @@ StatsSnapshot ProxyMetrics::Snapshot() const {
   return snap;
 }
 
+std::string ProxyMetrics::LivenessProblem(uint64_t max_age_ms) const {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    uint64_t age = loops_[i]->MsSinceHeartbeat();
+    if (age > max_age_ms) {
+      return "worker " + std::to_string(i) + " loop has not ticked for " + std::to_string(age) +
+             " ms";
+    }
+  }
+  return "";
+}
+
 void ProxyMetrics::SetClientConnections(ScalarSource fn) {
   std::lock_guard lock(sources_mu_);
   sources_.clients = std::move(fn);

@@ -63,6 +63,10 @@ class ProxyMetrics {
   // Every worker folded together (INFO commandstats / latencystats). Any thread.
   StatsSnapshot Snapshot() const;
 
+  // Liveness for /healthz: "" when every worker's loop called Heartbeat() within `max_age_ms`,
+  // else which worker is stalled and for how long.
+  std::string LivenessProblem(uint64_t max_age_ms) const;
+
   // Wiring-time sources of gauges and externally counted counters. Setting one again replaces
   // it; an unset scalar exports 0, an unset labelled source exports no sample (the fixed label
   // sets above export 0 for every missing value).
