@@ -178,7 +178,7 @@ class AccessTable {
   absl::flat_hash_map<const command::CommandInfo*, uint32_t> row_index_;
   absl::flat_hash_map<const command::CommandInfo*, ChannelArgs> channel_rows_;
   std::vector<std::unique_ptr<User>> users_;
-  absl::flat_hash_map<std::string, const User*> by_name_;
+  absl::flat_hash_map<std::string_view, const User*> by_name_;  // views of User::name_
   const User* default_user_ = nullptr;
   bool requires_auth_ = false;
 };
