@@ -5,6 +5,7 @@
 
 #include "command/command_info.h"
 #include "metrics/families.h"
+#include "metrics/info_text.h"
 #include "metrics/process_metrics.h"
 
 namespace slotproxy::metrics {
@@ -67,6 +68,18 @@ StatsSnapshot ProxyMetrics::Snapshot() const {
   StatsSnapshot snap;
   for (const auto& loop : loops_) loop->AddTo(&snap);
   return snap;
+}
+
+StatsSnapshot ProxyMetrics::InfoSnapshot() const {
+  StatsSnapshot now = Snapshot();
+  std::lock_guard lock(info_base_mu_);
+  return Subtract(now, info_base_);
+}
+
+void ProxyMetrics::ResetInfoStats() {
+  StatsSnapshot now = Snapshot();
+  std::lock_guard lock(info_base_mu_);
+  info_base_ = std::move(now);
 }
 
 std::string ProxyMetrics::LivenessProblem(uint64_t max_age_ms) const {

@@ -60,8 +60,12 @@ class ProxyMetrics {
   // The proxy-wide SLOWLOG store, shared by all workers' LoopStats.
   SlowLog& slowlog() { return slowlog_; }
 
-  // Every worker folded together (INFO commandstats / latencystats). Any thread.
+  // Every worker folded together, since start (what Prometheus gets). Any thread.
   StatsSnapshot Snapshot() const;
+  // The same minus the figures at the last ResetInfoStats(): what INFO commandstats /
+  // latencystats show (Redis's CONFIG RESETSTAT), while the exported counters keep counting.
+  StatsSnapshot InfoSnapshot() const;
+  void ResetInfoStats();
 
   // Liveness for /healthz: "" when every worker's loop called Heartbeat() within `max_age_ms`,
   // else which worker is stalled and for how long.
@@ -99,6 +103,8 @@ class ProxyMetrics {
   void CollectSources(std::vector<prometheus::MetricFamily>* out) const;
 
   SlowLog slowlog_;
+  mutable std::mutex info_base_mu_;
+  StatsSnapshot info_base_;
   std::vector<std::unique_ptr<LoopStats>> loops_;
   mutable std::mutex sources_mu_;
   Sources sources_;
