@@ -136,8 +136,9 @@ bool AccessTable::KeysAllowed(const User& user, const CommandInfo& info,
                               std::span<const std::string_view> args) const {
   if (!command::CommandHasKeys(info)) return true;
   command::KeyRefs keys;
-  // A partial answer (a learned command whose specs failed) is still checked: those keys are
-  // certainly keys.
+  // Deliberately stricter than Redis 7.0.15: when a key spec does not fit the arguments and the
+  // command has no getkeys procedure, Redis checks no key at all although the command may still
+  // run ("PFMERGE dest" writes dest); we check the keys the other specs found.
   command::ExtractKeys(info, args, /*include_not_key=*/false, &keys);
   for (const command::KeyRef& key : keys) {
     if (key.pos < 0 || static_cast<size_t>(key.pos) >= args.size()) continue;
