@@ -6,17 +6,12 @@
 #include <filesystem>
 #include <string>
 
-#include "command/command_table.h"
 #include "config/cli.h"
 #include "config/config.h"
 #include "net/event_loop.h"
 #include "net/signal_watcher.h"
-#include "server/cluster_check_impl.h"
-#include "server/cluster_state.h"
-#include "server/commands/cluster_commands.h"
-#include "server/handler_registry.h"
-#include "server/persistence.h"
 #include "server/shard.h"
+#include "server/shard_wiring.h"
 
 namespace {
 
@@ -30,27 +25,8 @@ server::ShardOptions MakeOptions(const config::ShardConfig& cfg, const std::stri
   o.port = cfg.port;
   o.requirepass = cfg.requirepass;
   o.maxclients = cfg.maxclients;
-  std::error_code ec;
-  auto dir = std::filesystem::absolute(cfg.dir, ec);
-  o.dir = ec ? cfg.dir : dir.lexically_normal().string();
-  o.appendonly = cfg.appendonly;
-  o.appendfsync = config::AppendFsyncName(cfg.appendfsync);
   o.config_file = path;
-  o.node_id = cfg.self;
   return o;
-}
-
-// The cluster view: a one-node cluster owning every slot, or this node of a fleet; kept in
-// the data dir as nodes.conf.
-Result<std::unique_ptr<server::ClusterState>> OpenClusterState(const config::ShardConfig& cfg,
-                                                               const std::string& dir) {
-  server::ClusterStateOptions o;
-  o.dir = dir;
-  o.self_id = cfg.self;
-  o.host = (cfg.bind == "0.0.0.0" || cfg.bind == "::") ? "" : cfg.bind;
-  o.port = cfg.port;
-  o.fleet = server::FleetFromConfig(cfg.fleet);
-  return server::ClusterState::Open(o);
 }
 
 int Fail(const Status& st) {
@@ -79,32 +55,19 @@ int Run(const config::ShardConfig& cfg, const std::string& path) {
   net::EventLoop loop;
   server::ShardOptions options = MakeOptions(cfg, path);
   std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Fail(Status::Error("cannot create --dir " + options.dir + ": " + ec.message()));
-  auto state = OpenClusterState(cfg, options.dir);
-  if (!state.ok()) return Fail(state.status());
-  server::ClusterCheckImpl check(*state.value(), nullptr);
-  const std::span<const server::HandlerRow> extra[] = {server::ClusterHandlers()};
-  server::HandlerRegistry registry(command::CommandTable::BuiltIn(), extra);
-  options.cluster_check = &check;
-  options.registry = &registry;
-  options.node_id = state.value()->my_id();
-  // Created before the shard so its flush hook runs before any client output is written.
-  std::unique_ptr<server::Persistence> aof;
-  if (cfg.appendonly) {
-    aof = std::make_unique<server::Persistence>(
-        loop, options.dir, server::Persistence::PolicyFromName(options.appendfsync));
-    options.aof = aof.get();
-  }
+  auto dir = std::filesystem::absolute(cfg.dir, ec);
+  // The cluster view, the CLUSTER / BGREWRITEAOF handlers and the AOF, wired as embedded shards
+  // are (server/shard_wiring.h).
+  auto wiring = server::ShardWiring::Create(
+      server::WiringFromConfig(cfg, ec ? cfg.dir : dir.lexically_normal().string()), &options);
+  if (!wiring.ok()) return Fail(wiring.status());
   int rc = 0;
   {
     server::Shard shard(loop, options);
-    check.set_keyspace(&shard.db());
-    server::AttachClusterState(&shard.db(), state.value().get());
-    Status st = aof ? aof->Load(shard) : Status();
-    if (st.ok()) st = shard.Start();
-    if (st.ok() && cfg.port == 0)
-      st = state.value()->SetMyAddress(state.value()->my_node().host, shard.Port());
+    // Start (listen) before Attach: the AOF's flush hook must run after the shard's own
+    // before-sleep hook; nothing is served before the loop runs.
+    Status st = shard.Start();
+    if (st.ok()) st = wiring.value()->Attach(shard);
     if (st.ok()) {
       std::fprintf(stderr, "shard: ready to accept connections on %s:%u\n", cfg.bind.c_str(),
                    static_cast<unsigned>(shard.Port()));
@@ -112,7 +75,7 @@ int Run(const config::ShardConfig& cfg, const std::string& path) {
     } else {
       rc = Fail(st);
     }
-    server::AttachClusterState(&shard.db(), nullptr);
+    wiring.value()->Detach();
   }
   return rc;
 }

@@ -232,17 +232,26 @@ Status AofRewriter::WritePending() {
   Status s = WriteAll(fd_, pending_, temp_path_);
   if (!s.ok()) return s;
   stats_.bytes_written += pending_.size();
+  unsynced_ += pending_.size();
   pending_.clear();
+  if (unsynced_ >= kSyncEvery) {
+    if (::fdatasync(fd_) != 0) return OsError("cannot sync", temp_path_);
+    unsynced_ = 0;
+  }
   return Status();
 }
 
-Result<uint64_t> AofRewriter::Finish() {
+Result<uint64_t> AofRewriter::Finish(const BeforeRenameFn& before_rename) {
   if (!done_) return Status::Error("AOF rewrite: Finish before the dump is done");
   Status s = WritePending();
   if (!s.ok()) return s;
   if (::fsync(fd_) != 0) return OsError("cannot sync", temp_path_);
   ::close(fd_);
   fd_ = -1;
+  if (before_rename) {
+    s = before_rename();
+    if (!s.ok()) return s;
+  }
   if (::rename(temp_path_.c_str(), aof_path_.c_str()) != 0) {
     return OsError("cannot rename " + temp_path_ + " to", aof_path_);
   }

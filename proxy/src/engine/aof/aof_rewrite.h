@@ -56,6 +56,8 @@ class AofRewriter {
   // Elements (or field/value, score/member pairs) per dumped command, as Redis's
   // AOF_REWRITE_ITEMS_PER_CMD.
   static constexpr size_t kItemsPerCommand = 64;
+  // Bytes written to the temp file between two fdatasyncs (Redis's REDIS_AUTOSYNC_BYTES).
+  static constexpr uint64_t kSyncEvery = uint64_t{4} << 20;
 
   // Creates `aof_path` + ".rewrite.tmp" (truncating any leftover) holding the file header.
   // `keyspace` must outlive the rewriter; `slot_of` must be the keyspace's slot function. Error:
@@ -78,10 +80,17 @@ class AofRewriter {
   // Takes one record the shard just appended to the live AOF (see the class comment).
   void OnLiveRecord(std::span<const std::string_view> args);
 
-  // Requires Done(). Writes what is pending, fsyncs the temp file, renames it over the live AOF
-  // path and fsyncs the directory. Returns the new file's size (the next ShouldRewrite base).
-  // Error: the OS error; the live AOF is then untouched (unless the directory sync failed).
-  Result<uint64_t> Finish();
+  // Runs after the temp file is complete and synced, right before the rename: the shard opens
+  // its new AofWriter on temp_path() here, so the writer's descriptor already points at the
+  // file that becomes the live AOF (no window where records go to a replaced inode, and no
+  // reopen that could fail after the rename). Error: Finish fails and renames nothing.
+  using BeforeRenameFn = std::function<Status()>;
+
+  // Requires Done(). Writes what is pending, fsyncs the temp file, runs `before_rename` (when
+  // set), renames the temp file over the live AOF path and fsyncs the directory. Returns the new
+  // file's size (the next ShouldRewrite base). Error: the OS error or before_rename's; the live
+  // AOF is then untouched (unless the directory sync failed, after the rename).
+  Result<uint64_t> Finish(const BeforeRenameFn& before_rename = nullptr);
 
   const RewriteStats& stats() const { return stats_; }
   const std::string& temp_path() const { return temp_path_; }
@@ -98,7 +107,8 @@ class AofRewriter {
   void Emit(std::span<const std::string_view> args);
   // Re-dumps every key of a record that straddles the cursor in its current state.
   void Redump(const std::vector<std::string_view>& keys);
-  // Writes `pending_` to the temp file.
+  // Writes `pending_` to the temp file, fdatasyncing every kSyncEvery bytes so Finish's final
+  // sync (on the loop thread) has little left to flush (Redis's aof-rewrite-incremental-fsync).
   Status WritePending();
 
   Keyspace* keyspace_;
@@ -112,6 +122,7 @@ class AofRewriter {
   bool finished_ = false;
   absl::flat_hash_set<std::string> forced_;  // keys dumped ahead of the scan
   std::string pending_;                      // encoded records not yet written
+  uint64_t unsynced_ = 0;                    // bytes written since the last fdatasync
   RewriteStats stats_;
 };
 
