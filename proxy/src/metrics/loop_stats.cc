@@ -6,6 +6,12 @@
 #include "metrics/slowlog.h"
 
 namespace slotproxy::metrics {
+namespace {
+
+// Up to this many nodes, NodeSlot scans the names instead of hashing.
+constexpr size_t kLinearNodes = 8;
+
+}  // namespace
 
 size_t CountCommandRows(const command::CommandTable& table) {
   size_t n = 0;
@@ -70,12 +76,17 @@ void LoopStats::RecordCommand(const command::CommandInfo* row, uint64_t total_ns
 
 LoopStats::NodeCells& LoopStats::NodeSlot(std::string_view node) {
   if (last_node_cells_ != nullptr && last_node_cells_->name == node) return *last_node_cells_;
-  NodeCells* cells;
-  if (auto it = node_index_.find(node); it != node_index_.end()) {
+  NodeCells* cells = nullptr;
+  size_t n = nodes_published_.load(std::memory_order_relaxed);
+  if (n <= kLinearNodes) {
+    // A handful of nodes (the common cluster): comparing names beats hashing one.
+    for (size_t i = 0; i < n && cells == nullptr; ++i) {
+      if (node_ptrs_[i]->name == node) cells = node_ptrs_[i];
+    }
+  } else if (auto it = node_index_.find(node); it != node_index_.end()) {
     cells = it->second;
-  } else {
-    cells = &NewNodeSlot(node);
   }
+  if (cells == nullptr) cells = &NewNodeSlot(node);
   last_node_cells_ = cells;
   return *cells;
 }

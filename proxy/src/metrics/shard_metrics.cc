@@ -108,8 +108,11 @@ std::vector<MetricFamily> ShardMetrics::Collect() const {
   }
   out.push_back(std::move(keys));
   double memory = 0;
+  uint64_t stored = memory_now_.load(std::memory_order_relaxed);
   if (memory_) {
     memory = memory_();
+  } else if (stored != 0) {
+    memory = static_cast<double>(stored);
   } else if (auto p = ReadProcessFigures()) {
     memory = p->resident_bytes;
   }
@@ -119,7 +122,9 @@ std::vector<MetricFamily> ShardMetrics::Collect() const {
   out.push_back(std::move(mem));
   MetricFamily aof = NewFamily("slotproxy_shard_aof_size_bytes",
                                "Size of the shard's append-only file.", MetricType::Gauge);
-  AddSample(&aof, {{"shard", shard}}, aof_size_ ? aof_size_() : 0.0);
+  AddSample(
+      &aof, {{"shard", shard}},
+      aof_size_ ? aof_size_() : static_cast<double>(aof_size_now_.load(std::memory_order_relaxed)));
   out.push_back(std::move(aof));
   HistogramCounts fsync;
   for (size_t i = 0; i < kBucketSlots; ++i) {

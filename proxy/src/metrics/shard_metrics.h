@@ -53,9 +53,14 @@ class ShardMetrics {
   // Any thread: an AOF rewrite finished.
   void CountAofRewrite(bool ok);
 
-  // Scrape-time sources (thread-safe, cheap). Unset memory: the process's resident memory
-  // (right for the standalone shard; embedded wiring should pass its own figure). Unset AOF
-  // size: 0 (no AOF). A keys source, when set, replaces what UpdateKeysPerRange stored.
+  // Any thread (typically the same loop timer as UpdateKeysPerRange, since the AOF writer's
+  // size is loop-thread state): the figures exported when no source below is set.
+  void StoreAofSize(uint64_t bytes) { aof_size_now_.store(bytes, std::memory_order_relaxed); }
+  void StoreMemory(uint64_t bytes) { memory_now_.store(bytes, std::memory_order_relaxed); }
+
+  // Scrape-time sources (thread-safe, cheap), each replacing its Store* figure. Memory with
+  // neither a source nor a StoreMemory call: the process's resident memory (right for the
+  // standalone shard). A keys source replaces what UpdateKeysPerRange stored.
   void SetMemoryBytes(ScalarSource fn);
   void SetAofSizeBytes(ScalarSource fn);
   void SetKeysPerSlotRange(std::function<std::array<uint64_t, kSlotRanges>()> fn);
@@ -75,6 +80,8 @@ class ShardMetrics {
   std::atomic<uint64_t> fsync_sum_ns_{0};
   std::atomic<uint64_t> rewrites_ok_{0};
   std::atomic<uint64_t> rewrites_failed_{0};
+  std::atomic<uint64_t> aof_size_now_{0};
+  std::atomic<uint64_t> memory_now_{0};  // 0: never stored
   mutable std::mutex sources_mu_;
   ScalarSource memory_, aof_size_;
   std::function<std::array<uint64_t, kSlotRanges>()> keys_source_;

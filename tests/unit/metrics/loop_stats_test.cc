@@ -1,7 +1,9 @@
 #include "metrics/loop_stats.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -108,6 +110,23 @@ TEST_CASE("loop stats: nodes, counters and the other-node bound", "[metrics]") {
   CHECK(snap.protocol_errors == 1);
   CHECK(snap.bytes_in == 101);
   CHECK(snap.bytes_out == 10);
+}
+
+TEST_CASE("loop stats: many nodes (scan, then hash lookup) keep their own slots", "[metrics]") {
+  LoopStats stats({});
+  std::vector<std::string> names;
+  for (int i = 0; i < 20; ++i) names.push_back("10.0.0." + std::to_string(i) + ":6379");
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) stats.RecordBackendRtt(names[static_cast<size_t>(i)], 1000);
+    for (int i = 19; i >= 0; --i) stats.CountBackendTimeout(names[static_cast<size_t>(i)]);
+  }
+  StatsSnapshot snap;
+  stats.AddTo(&snap);
+  REQUIRE(snap.nodes.size() == 20);
+  for (const auto& n : names) {
+    CHECK(snap.nodes.at(n).rtt.Count() == 3);
+    CHECK(snap.nodes.at(n).timeouts == 3);
+  }
 }
 
 TEST_CASE("loop stats: two workers fold into one snapshot", "[metrics]") {

@@ -93,6 +93,12 @@ TEST_CASE("shard metrics: commands, keys per range, AOF figures", "[metrics]") {
   CHECK(Find(sa, "slotproxy_shard_keys")->metric[3].gauge.value == 9);
   CHECK(Find(sa, "process_open_fds") != nullptr);
   CHECK(Find(sa, "slotproxy_shard_memory_bytes")->metric[0].gauge.value > 0);  // RSS
+  CHECK(Find(sa, "slotproxy_shard_aof_size_bytes")->metric[0].gauge.value == 0);
+  s.StoreAofSize(123);
+  s.StoreMemory(456);
+  auto sb = s.Collect();
+  CHECK(Find(sb, "slotproxy_shard_aof_size_bytes")->metric[0].gauge.value == 123);
+  CHECK(Find(sb, "slotproxy_shard_memory_bytes")->metric[0].gauge.value == 456);
 }
 
 TEST_CASE("shard metrics: fsync from two threads", "[metrics]") {
