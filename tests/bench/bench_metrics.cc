@@ -108,6 +108,36 @@ void BM_PrometheusObservePlusCounter(benchmark::State& state) {
 }
 BENCHMARK(BM_PrometheusObservePlusCounter);
 
+// Two workers at once: prometheus-cpp's children are shared (one mutex, one cache line), the
+// LoopStats are per worker. On a loaded machine read the CPU column, not the wall one.
+prometheus::Histogram& SharedHistogram() {
+  static prometheus::Registry registry;
+  static prometheus::Histogram* h = [] {
+    prometheus::Histogram::BucketBoundaries bounds;
+    for (size_t i = 0; i < kFiniteBuckets; ++i) bounds.push_back(BucketBoundSeconds(i));
+    auto& fam = prometheus::BuildHistogram().Name("shared_seconds").Register(registry);
+    return &fam.Add({{"command", "get"}}, bounds);
+  }();
+  return *h;
+}
+
+void BM_Prometheus_TwoThreads(benchmark::State& state) {
+  prometheus::Histogram& h = SharedHistogram();
+  size_t i = 0;
+  for (auto _ : state) h.Observe(static_cast<double>(kLatencies[i++ & 7]) / 1e9);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Prometheus_TwoThreads)->Threads(2);
+
+void BM_LoopStats_TwoThreads(benchmark::State& state) {
+  LoopStats stats(Opts());  // one per thread, as one per worker
+  const auto* get = slotproxy::command::FindCommand("get");
+  size_t i = 0;
+  for (auto _ : state) stats.RecordCommand(get, kLatencies[i++ & 7], 10'000, false);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LoopStats_TwoThreads)->Threads(2);
+
 }  // namespace
 
 BENCHMARK_MAIN();
