@@ -12,7 +12,7 @@ HandlerRegistry::HandlerRegistry(const command::CommandTable& table,
   }
   for (auto rows : extra) AddRows(table, rows);
   for (auto rows : {ConnectionHandlers(), ServerInfoHandlers(), CommandCommandHandlers(),
-                    PubSubHandlers(), TransactionHandlers()}) {
+                    PubSubHandlers(), TransactionHandlers(), ScriptHandlers()}) {
     AddServerRows(table, rows);
   }
 }

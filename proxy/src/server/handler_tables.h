@@ -16,4 +16,8 @@ std::span<const HandlerRow> ListHandlers();       // commands/list_commands.cc
 std::span<const HandlerRow> SetHandlers();        // commands/set_commands.cc
 std::span<const HandlerRow> SortedSetHandlers();  // commands/zset_commands.cc
 
+// EVAL / EVALSHA / SCRIPT (commands/script_commands.cc) need the shard: a ServerHandlerRow table.
+struct ServerHandlerRow;
+std::span<const ServerHandlerRow> ScriptHandlers();
+
 }  // namespace slotproxy::server
