@@ -109,6 +109,12 @@ void BackendConnection::OnConnected() {
     }
     inflight_.push_back(Slot{Slot::kAuthAck, nullptr});
   }
+  if (settings_.resp3) {
+    resp::EncodeCommand({"HELLO", "3"}, &out);
+    inflight_.push_back(Slot{Slot::kHelloAck, nullptr});
+  }
+  out.append(waiting_unmatched_);
+  waiting_unmatched_.clear();
   const uint64_t now = loop_.NowMs();
   while (!waiting_.empty()) {
     RequestPtr r = std::move(waiting_.front());
@@ -124,6 +130,7 @@ void BackendConnection::OnConnectFailed(const std::string& why) {
   retry_at_ms_ = loop_.NowMs() + NextBackoff();
   std::deque<RequestPtr> failed;
   failed.swap(waiting_);
+  waiting_unmatched_.clear();
   const std::string message = "ERR backend " + address_ + " is unreachable (" + why + ")";
   for (RequestPtr& r : failed) events_->OnFailed(*this, std::move(r), message);
   // conn_ may be the object running this callback: destroying it there is allowed.
@@ -157,7 +164,11 @@ void BackendConnection::OnData(net::InputBuffer& input) {
 }
 
 bool BackendConnection::HandleReply(std::string_view raw, const resp::ReplyInfo& info) {
-  if (info.type == resp::ValueType::kPush) return true;  // out of band: never ours to match
+  if (info.type == resp::ValueType::kPush || (inflight_.empty() && settings_.unmatched_frames)) {
+    // Out of band: never ours to match. The callee may Fail() this connection.
+    events_->OnPush(*this, raw, info);
+    return conn_ != nullptr;
+  }
   if (inflight_.empty()) {
     Fail("ERR backend " + address_ + " sent a reply nobody asked for");
     return false;
@@ -170,6 +181,12 @@ bool BackendConnection::HandleReply(std::string_view raw, const resp::ReplyInfo&
     case Slot::kAuthAck:
       if (info.type == resp::ValueType::kError) {
         Fail("ERR backend " + address_ + " rejected AUTH: " + std::string(info.Message(raw)));
+        return false;
+      }
+      return true;
+    case Slot::kHelloAck:
+      if (info.type == resp::ValueType::kError) {
+        Fail("ERR backend " + address_ + " rejected HELLO 3: " + std::string(info.Message(raw)));
         return false;
       }
       return true;
@@ -193,9 +210,27 @@ void BackendConnection::FailAll(std::string_view message) {
   for (RequestPtr& r : waiting) events_->OnFailed(*this, std::move(r), message);
 }
 
+bool BackendConnection::SendUnmatched(std::string_view commands) {
+  if (state_ == State::kDown && loop_.NowMs() >= retry_at_ms_) state_ = State::kIdle;
+  if (state_ == State::kIdle) StartConnect();
+  switch (state_) {
+    case State::kReady:
+      conn_->Output().append(commands);
+      return true;
+    case State::kConnecting:
+      waiting_unmatched_.append(commands);
+      return true;
+    case State::kIdle:
+    case State::kDown:
+      return false;
+  }
+  return false;
+}
+
 void BackendConnection::Fail(std::string_view message) {
   const std::string copy(message);  // `message` may point into something FailAll frees
   conn_.reset();
+  waiting_unmatched_.clear();
   state_ = State::kIdle;
   parser_.Reset();
   FailAll(copy);

@@ -31,6 +31,11 @@ class ConnectionEvents {
   virtual void OnFailed(BackendConnection& conn, RequestPtr request, std::string_view message) = 0;
   // The connection was lost or could not be made (topology may have changed). Optional.
   virtual void OnConnectionLost(BackendConnection& /*conn*/) {}
+  // A frame no request waits for: a RESP3 push, or (settings.unmatched_frames) any reply that
+  // arrives while no request is owed, which is how pub/sub confirmations and messages reach a
+  // RESP2 connection. Dropped unless overridden. `raw` is valid during the call only.
+  virtual void OnPush(BackendConnection& /*conn*/, std::string_view /*raw*/,
+                      const resp::ReplyInfo& /*info*/) {}
 
  protected:
   ~ConnectionEvents() = default;
@@ -43,6 +48,12 @@ struct ConnectionSettings {
   size_t max_pending = 10000;  // requests queued or in flight; more fail at once
   std::string auth_user;       // AUTH [user] password when password is not empty
   std::string auth_password;
+  // Speak RESP3: "HELLO 3" is sent after AUTH on every connect, before any queued request, so
+  // replies come in the protocol a RESP3 client expects and pass through unchanged.
+  bool resp3 = false;
+  // Pub/sub: frames that arrive while no request is owed go to OnPush instead of failing the
+  // connection as "a reply nobody asked for".
+  bool unmatched_frames = false;
 };
 
 class BackendConnection {
@@ -75,6 +86,11 @@ class BackendConnection {
   // Drops the connection now: every request owed fails with `message` ("ERR ...").
   void Fail(std::string_view message);
 
+  // Pub/sub: queues already-encoded commands whose replies nobody waits for (they reach
+  // OnPush, see ConnectionSettings::unmatched_frames). Connects when needed. False when the
+  // node is known to be down (nothing was queued); the caller retries later.
+  bool SendUnmatched(std::string_view commands);
+
   State state() const { return state_; }
   // "host:port" as used in MOVED replies and error texts.
   const std::string& address() const { return address_; }
@@ -82,12 +98,13 @@ class BackendConnection {
   uint16_t port() const { return port_; }
   // Requests queued or waiting for a reply.
   size_t PendingCount() const { return inflight_count_ + waiting_.size(); }
+  const ConnectionSettings& settings() const { return settings_; }
   uint64_t ConnectCount() const { return connects_; }
 
  private:
   // One expected reply, in wire order.
   struct Slot {
-    enum Kind : uint8_t { kRequest, kAskingAck, kAuthAck } kind = kRequest;
+    enum Kind : uint8_t { kRequest, kAskingAck, kAuthAck, kHelloAck } kind = kRequest;
     RequestPtr request;  // kRequest only
   };
 
@@ -113,6 +130,7 @@ class BackendConnection {
   std::deque<Slot> inflight_;
   size_t inflight_count_ = 0;       // kRequest slots in inflight_
   std::deque<RequestPtr> waiting_;  // while connecting
+  std::string waiting_unmatched_;   // SendUnmatched bytes while connecting
   uint64_t retry_at_ms_ = 0;
   uint64_t backoff_ms_ = 0;
   std::string down_reason_;

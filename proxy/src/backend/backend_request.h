@@ -44,6 +44,7 @@ struct BackendRequest {
   uint16_t slot = 0;
   std::string target;
   uint64_t affinity = 0;  // picks the connection of a node's pool (same client, same conn)
+  bool resp3 = false;     // goes to the node's RESP3 connections (a RESP3 client's command)
   uint8_t redirects = 0;  // MOVED/ASK/TRYAGAIN hops so far
   bool asking = false;    // send "ASKING" just before it (one-shot)
   uint64_t sent_ms = 0;   // loop time when handed to a connection (for the op timeout)
@@ -76,6 +77,7 @@ class RequestPool {
     r->slot = 0;
     r->target.clear();
     r->affinity = 0;
+    r->resp3 = false;
     r->redirects = 0;
     r->asking = false;
     r->sent_ms = 0;

@@ -44,6 +44,10 @@ Dispatcher::Dispatcher(net::EventLoop& loop, cluster::SlotMapHolder& holder,
                        DispatcherOptions options)
     : loop_(loop), holder_(holder), options_(std::move(options)) {
   if (options_.connections_per_node < 1) options_.connections_per_node = 1;
+  options_.connection.resp3 = false;
+  options_.connection.unmatched_frames = false;
+  settings3_ = options_.connection;
+  settings3_.resp3 = true;
   // The snapshot is cached for one loop turn: forget it when the turn ends.
   hook_ = loop_.AddBeforeSleep([this] {
     map_loaded_ = false;
@@ -91,6 +95,8 @@ Dispatcher::NodePool& Dispatcher::PoolFor(const std::string& host, uint16_t port
   auto it = pools_.find(address);
   if (it != pools_.end()) return *it->second;
   auto pool = std::make_unique<NodePool>();
+  pool->host = host;
+  pool->port = port;
   for (int i = 0; i < options_.connections_per_node; ++i) {
     pool->conns.push_back(std::make_unique<BackendConnection>(
         loop_, host, port, options_.connection, static_cast<ConnectionEvents*>(this)));
@@ -138,8 +144,32 @@ void Dispatcher::Send(RequestPtr request) {
     }
     pool = &PoolFor(host, port);
   }
-  BackendConnection& conn = *pool->conns[request->affinity % pool->conns.size()];
-  conn.Send(std::move(request));
+  ConnectionFor(*pool, *request).Send(std::move(request));
+}
+
+BackendConnection& Dispatcher::ConnectionFor(NodePool& pool, const BackendRequest& request) {
+  if (!request.resp3) return *pool.conns[request.affinity % pool.conns.size()];
+  if (pool.conns3.empty()) {
+    for (int i = 0; i < options_.connections_per_node; ++i) {
+      pool.conns3.push_back(std::make_unique<BackendConnection>(
+          loop_, pool.host, pool.port, settings3_, static_cast<ConnectionEvents*>(this)));
+    }
+  }
+  return *pool.conns3[request.affinity % pool.conns3.size()];
+}
+
+bool Dispatcher::OwnerOf(uint16_t slot, std::string* host, uint16_t* port) {
+  const cluster::SlotMapPtr& map = Map();
+  if (!map) return false;
+  const cluster::NodeIndex owner = map->OwnerOf(slot);
+  if (owner == cluster::kNoNode) {
+    AskRefresh();
+    return false;
+  }
+  const cluster::Node& node = map->node(owner);
+  *host = node.host;
+  *port = node.port;
+  return true;
 }
 
 void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::string_view raw,
@@ -255,20 +285,26 @@ void Dispatcher::RunRetries() {
 void Dispatcher::CheckTimeouts() {
   const uint64_t now = loop_.NowMs();
   for (auto& [address, pool] : pools_) {
-    for (auto& conn : pool->conns) {
-      if (conn->CheckTimeout(now, options_.op_timeout_ms)) ++stats_.timeouts;
+    for (auto* conns : {&pool->conns, &pool->conns3}) {
+      for (auto& conn : *conns) {
+        if (conn->CheckTimeout(now, options_.op_timeout_ms)) ++stats_.timeouts;
+      }
     }
   }
 }
 
 std::unique_ptr<BackendConnection> Dispatcher::OpenDedicated(const std::string& host, uint16_t port,
-                                                             ConnectionEvents* events) {
-  return std::make_unique<BackendConnection>(loop_, host, port, options_.connection, events);
+                                                             ConnectionEvents* events, bool resp3,
+                                                             bool unmatched_frames) {
+  ConnectionSettings settings = options_.connection;
+  settings.resp3 = resp3;
+  settings.unmatched_frames = unmatched_frames;
+  return std::make_unique<BackendConnection>(loop_, host, port, settings, events);
 }
 
 size_t Dispatcher::ConnectionCount() const {
   size_t n = 0;
-  for (const auto& [address, pool] : pools_) n += pool->conns.size();
+  for (const auto& [address, pool] : pools_) n += pool->conns.size() + pool->conns3.size();
   return n;
 }
 

@@ -66,9 +66,19 @@ class Dispatcher final : private ConnectionEvents {
   std::vector<const cluster::Node*> Masters();
 
   // A new connection to host:port that belongs to the caller alone (MULTI, blocking commands,
-  // pub/sub): its events go to `events`, it follows no redirect and has no op timeout.
+  // pub/sub): its events go to `events`, it follows no redirect and has no op timeout. It
+  // speaks RESP3 when `resp3`; `unmatched_frames` as ConnectionSettings (pub/sub).
   std::unique_ptr<BackendConnection> OpenDedicated(const std::string& host, uint16_t port,
-                                                   ConnectionEvents* events);
+                                                   ConnectionEvents* events, bool resp3 = false,
+                                                   bool unmatched_frames = false);
+
+  // The owner of `slot` in the current map as host and port. False when there is no map or
+  // the slot is not served (a topology refresh is requested then).
+  bool OwnerOf(uint16_t slot, std::string* host, uint16_t* port);
+
+  // Asks for a topology refresh (rate-limited by the callee), e.g. after a MOVED seen on a
+  // dedicated connection.
+  void RequestRefresh() { AskRefresh(); }
 
   RequestPool& pool() { return pool_; }
   const DispatcherStats& stats() const { return stats_; }
@@ -76,8 +86,12 @@ class Dispatcher final : private ConnectionEvents {
   net::EventLoop& loop() { return loop_; }
 
  private:
+  // RESP2 connections, and RESP3 ones made on first use by a RESP3 client.
   struct NodePool {
+    std::string host;
+    uint16_t port = 0;
     std::vector<std::unique_ptr<BackendConnection>> conns;
+    std::vector<std::unique_ptr<BackendConnection>> conns3;
   };
   struct Retry {
     uint64_t due_ms;
@@ -91,6 +105,7 @@ class Dispatcher final : private ConnectionEvents {
 
   NodePool& PoolFor(const std::string& host, uint16_t port);
   NodePool* PoolForIndex(const cluster::SlotMap& map, cluster::NodeIndex index);
+  BackendConnection& ConnectionFor(NodePool& pool, const BackendRequest& request);
   void Redirect(BackendConnection& conn, RequestPtr request, std::string_view raw,
                 const resp::ReplyInfo& info);
   void Deliver(RequestPtr request, std::string_view raw, const resp::ReplyInfo& info);
@@ -103,6 +118,7 @@ class Dispatcher final : private ConnectionEvents {
   net::EventLoop& loop_;
   cluster::SlotMapHolder& holder_;
   DispatcherOptions options_;
+  ConnectionSettings settings3_;  // options_.connection with resp3 set
   std::function<void()> refresh_;
   RequestPool pool_;
   DispatcherStats stats_;

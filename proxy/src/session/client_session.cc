@@ -21,10 +21,16 @@ std::string ErrorLine(std::string_view message) {
   return out;
 }
 
-resp::RequestLimits MakeLimits(const SessionLimits& limits) {
+resp::RequestLimits MakeLimits(const SessionLimits& limits, bool authenticated) {
   resp::RequestLimits out;
   out.max_bulk_len = limits.proto_max_bulk_len;
+  // Before AUTH, Redis's pre-auth bounds: 10 arguments, 16 KB bulks, else a protocol error.
+  out.unauthenticated = !authenticated;
   return out;
+}
+
+bool StartsAuthenticated(const SessionLimits& limits) {
+  return limits.access == nullptr || !limits.access->RequiresAuth();
 }
 
 }  // namespace
@@ -36,8 +42,10 @@ ClientSession::ClientSession(SessionContext& context, uint64_t id,
       id_(id),
       conn_(std::move(conn)),
       on_closed_(std::move(on_closed)),
-      parser_(MakeLimits(context.limits)) {
+      parser_(MakeLimits(context.limits, StartsAuthenticated(context.limits))) {
   local_.id = id_;
+  local_.authenticated = StartsAuthenticated(context.limits);
+  if (context.limits.access) local_.acl_user = &context.limits.access->DefaultUser();
   local_.addr = conn_->PeerAddress();
   local_.laddr = conn_->LocalAddress();
   local_.created_ms = conn_->loop().NowMs();
@@ -66,6 +74,7 @@ void ClientSession::Refuse(net::TcpConnection& conn, std::string_view error_line
 }
 
 void ClientSession::OnData(net::InputBuffer& input) {
+  graveyard_.clear();  // connections retired during earlier callbacks
   while (!closing_ && !input.Empty()) {
     if (pending_.size() >= ctx_.limits.max_pending) break;  // back-pressure: the rest waits
     const resp::ParseResult r = parser_.Parse(input.View());
@@ -114,17 +123,27 @@ void ClientSession::HandleCommand(std::span<const std::string_view> args) {
   local_.last_ms = conn_->loop().NowMs();
   if (info == nullptr) {
     ReplyError(command::UnknownCommandError(ctx_.table, args));
+    if (tx_.multi) tx_.dirty = true;  // Redis flags the transaction (EXECABORT at EXEC)
     return;
   }
   local_.last_command = info->name;
   if (!command::CheckArity(*info, args.size())) {
     ReplyError(command::WrongArityError(*info));
+    if (tx_.multi) tx_.dirty = true;
     return;
   }
+  if (!Authorized(*info, args)) return;
+  if (RefuseInSubscribedContext(*info, args)) return;
+  if (tx_.multi && QueueInTransaction(*info, args)) return;
+  if (HandlePubSub(*info, args)) return;
   switch (info->routing.kind) {
     case command::RouteKind::kSingleSlot:
     case command::RouteKind::kSameSlotOnly:
-      RouteKeyed(*info, args);
+      if (IsBlockingXread(*info, args)) {
+        RouteBlocking(*info, args);
+      } else {
+        RouteKeyed(*info, args);
+      }
       return;
     case command::RouteKind::kSplitBySlot:
       RouteSplit(*info, args);
@@ -139,13 +158,35 @@ void ClientSession::HandleCommand(std::span<const std::string_view> args) {
       HandleLocal(*info, args);
       return;
     case command::RouteKind::kStateful:
-      ReplyError("ERR command '" + std::string(info->name) +
-                 "' needs a dedicated connection and is not supported by slotproxy yet");
+      HandleStateful(*info, args);
       return;
     case command::RouteKind::kUnsupported:
       ReplyError(command::UnsupportedError(*info));
       return;
   }
+}
+
+bool ClientSession::Authorized(const command::CommandInfo& info,
+                               std::span<const std::string_view> args) {
+  if (!local_.authenticated && !info.HasFlag(command::flag::kNoAuth)) {
+    ReplyError(auth::kNoAuthError);
+    if (tx_.multi) tx_.dirty = true;
+    return false;
+  }
+  const auth::AccessTable* access = ctx_.limits.access.get();
+  if (access == nullptr || local_.acl_user == nullptr) return true;
+  const Status status = access->Check(*local_.acl_user, info, args);
+  if (status.ok()) return true;
+  if (tx_.multi && info.name == "exec") {
+    // Redis's execCommandAbort: the transaction is discarded with the reason.
+    ReplyError("EXECABORT Transaction discarded because of: " + std::string(status.message()));
+    if (tx_.conn) TxSendRaw(resp::EncodeCommand({"DISCARD"}), kSubSwallow, UINT64_MAX);
+    TxEnd();
+    return false;
+  }
+  ReplyError(status.message());
+  if (tx_.multi) tx_.dirty = true;
+  return false;
 }
 
 backend::RequestPtr ClientSession::MakeRequest(uint64_t seq, uint32_t sub) {
@@ -154,6 +195,8 @@ backend::RequestPtr ClientSession::MakeRequest(uint64_t seq, uint32_t sub) {
   r->tag = seq;
   r->sub = sub;
   r->affinity = id_;
+  // A RESP3 client's commands go to RESP3 connections: replies pass through unchanged.
+  r->resp3 = local_.protocol == resp::Protocol::kResp3;
   return r;
 }
 
@@ -263,7 +306,13 @@ void ClientSession::HandleLocal(const command::CommandInfo& info,
   std::string out;
   resp::Encoder enc(&out, local_.protocol);
   ctx_.local.now_ms = conn_->loop().NowMs();
+  ctx_.local.access = ctx_.limits.access.get();
+  if (info.name == "reset") ResetStateful();
+  const bool was_authenticated = local_.authenticated;
   const LocalResult result = session::HandleLocal(info, args, ctx_.local, local_, enc);
+  if (local_.authenticated != was_authenticated) {
+    parser_.set_limits(MakeLimits(ctx_.limits, local_.authenticated));
+  }
   if (result == LocalResult::kNotLocal) {
     if (info.name == "info") {
       RouteInfo(args);
@@ -291,6 +340,7 @@ void ClientSession::RouteInfo(std::span<const std::string_view> args) {
   std::vector<backend::RequestPtr> requests;
   for (uint32_t i = 0; i < masters.size(); ++i) {
     backend::RequestPtr r = MakeRequest(seq, i);
+    r->resp3 = false;  // the keyspace lines are parsed, not passed through
     resp::EncodeCommand({"INFO", "keyspace"}, &r->payload);
     r->target = masters[i]->Address();
     entry.inflight.push_back(r.get());

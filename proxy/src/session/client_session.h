@@ -12,16 +12,18 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "backend/backend_connection.h"
 #include "backend/backend_request.h"
 #include "command/command_info.h"
 #include "net/tcp_connection.h"
 #include "resp/request_parser.h"
 #include "session/merge.h"
+#include "session/pubsub_state.h"
 #include "session/session_context.h"
 
 namespace slotproxy::session {
 
-class ClientSession final : private backend::RequestOwner {
+class ClientSession final : private backend::RequestOwner, private backend::ConnectionEvents {
  public:
   // Takes over an accepted connection and starts serving it. `on_closed` runs once, from the
   // connection's close callback, and is expected to destroy the session.
@@ -47,7 +49,10 @@ class ClientSession final : private backend::RequestOwner {
  private:
   // One request of the pipeline, in order.
   struct Entry {
-    enum class Kind : uint8_t { kPlain, kMerge, kScan, kInfo };
+    // kPrepared: `reply` is written up front and becomes ready when `outstanding` reaches 0
+    // (SUBSCRIBE waits for the backend's confirmations so messages published after the client
+    // saw it are delivered).
+    enum class Kind : uint8_t { kPlain, kMerge, kScan, kInfo, kPrepared };
     Kind kind = Kind::kPlain;
     std::string reply;  // the bytes to write once ready
     bool ready = false;
@@ -65,6 +70,8 @@ class ClientSession final : private backend::RequestOwner {
   void OnData(net::InputBuffer& input);
   // Routes one parsed command; appends its entry.
   void HandleCommand(std::span<const std::string_view> args);
+  // NOAUTH before authentication, then the user's ACL (NOPERM). False: refused (replied).
+  bool Authorized(const command::CommandInfo& info, std::span<const std::string_view> args);
   Entry& NewEntry();
   // Completes the newest entry with a locally made reply.
   void ReplyNow(std::string bytes, bool close_after = false);
@@ -90,6 +97,75 @@ class ClientSession final : private backend::RequestOwner {
   // Writes every ready entry at the head of the queue into the connection's output.
   void FlushReady();
   void UpdateBackPressure();
+  uint64_t SeqOfBack() const { return head_seq_ + pending_.size() - 1; }
+
+  // ---- dedicated backend connections (client_session_stateful.cc) ----
+  // What a request on a dedicated connection is, kept in BackendRequest::sub.
+  enum DedicatedSub : uint32_t {
+    kSubReply = 0,       // the reply goes to the client's entry
+    kSubSwallow = 1,     // a reply the client never sees (MULTI sent late, DISCARD on abort)
+    kSubTxEnd = 2,       // EXEC / DISCARD: the transaction ends with this reply
+    kSubUnwatchEnd = 3,  // UNWATCH outside MULTI: the watch ends with this reply
+    kSubBlocking = 4,    // a blocking command (follows MOVED / ASK itself)
+  };
+  void HandleStateful(const command::CommandInfo& info, std::span<const std::string_view> args);
+  // True when the command was taken by the transaction in progress (queued or refused).
+  bool QueueInTransaction(const command::CommandInfo& info, std::span<const std::string_view> args);
+  void TxMulti();
+  void TxExec();
+  void TxDiscard();
+  void TxWatch(const command::CommandInfo& info, std::span<const std::string_view> args);
+  void TxUnwatch();
+  // Opens the transaction's connection to the owner of `slot` and sends the held prelude
+  // (MULTI and keyless commands queued before the first key). False: no owner (error sent).
+  bool TxBind(uint16_t slot);
+  void TxSend(std::span<const std::string_view> args, uint32_t sub, bool has_slot, uint16_t slot);
+  void TxSendRaw(std::string payload, uint32_t sub, uint64_t seq);
+  void TxEnd();
+  void RouteBlocking(const command::CommandInfo& info, std::span<const std::string_view> args);
+  bool IsBlockingXread(const command::CommandInfo& info, std::span<const std::string_view> args);
+  // An idle (or same-node FIFO) dedicated connection to host:port in this client's protocol.
+  backend::BackendConnection& DedicatedFor(const std::string& host, uint16_t port);
+  // Puts `conn` back for reuse (or closes it past the bound).
+  void ParkDedicated(std::unique_ptr<backend::BackendConnection> conn);
+  void HandleDedicatedRedirect(backend::BackendConnection& conn, backend::RequestPtr request,
+                               std::string_view raw, const resp::ReplyInfo& info);
+  // Frees connections whose callbacks are over (a connection may not be destroyed inside its
+  // own callback).
+  void Bury(std::unique_ptr<backend::BackendConnection> conn);
+  void ResetStateful();
+
+  void OnReply(backend::BackendConnection& conn, backend::RequestPtr request, std::string_view raw,
+               const resp::ReplyInfo& info) override;
+  void OnFailed(backend::BackendConnection& conn, backend::RequestPtr request,
+                std::string_view message) override;
+  void OnConnectionLost(backend::BackendConnection& conn) override;
+  void OnPush(backend::BackendConnection& conn, std::string_view raw,
+              const resp::ReplyInfo& info) override;
+
+  // ---- pub/sub (client_session_pubsub.cc) ----
+  struct PubSubLink {
+    std::unique_ptr<backend::BackendConnection> conn;
+    // Subscribe confirmations still owed per entry, in send order: (entry seq, count).
+    std::deque<std::pair<uint64_t, size_t>> waits;
+  };
+  // True when the command was handled by the pub/sub layer.
+  bool HandlePubSub(const command::CommandInfo& info, std::span<const std::string_view> args);
+  // RESP2 subscribed context: only (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. True when refused.
+  bool RefuseInSubscribedContext(const command::CommandInfo& info,
+                                 std::span<const std::string_view> args);
+  void Subscribe(SubKind kind, std::span<const std::string_view> names);
+  void Unsubscribe(SubKind kind, std::span<const std::string_view> names);
+  // The link carrying `kind` subscriptions for `name` (classic: the home node, owner of slot
+  // 0; shard: the owner of the channel's slot). nullptr when no node serves it.
+  PubSubLink* LinkFor(SubKind kind, std::string_view name);
+  PubSubLink* FindLink(const backend::BackendConnection& conn);
+  void DeliverPush(std::string_view raw);
+  void CompleteWait(PubSubLink& link);
+  void ScheduleResubscribe();
+  void Resubscribe();
+  void ClosePubSub();
+  bool CheckPubSubLimit();
 
   SessionContext& ctx_;
   uint64_t id_;
@@ -101,6 +177,28 @@ class ClientSession final : private backend::RequestOwner {
   bool closing_ = false;   // no more input is processed
   bool paused_ = false;
   LocalSession local_;
+
+  // Transaction state (MULTI / WATCH) and its dedicated connection.
+  struct TxState {
+    bool multi = false;       // between MULTI and EXEC / DISCARD
+    bool watching = false;    // WATCH sent on conn, not yet ended
+    bool dirty = false;       // a command was refused while queued: EXEC aborts
+    bool watch_lost = false;  // the connection holding the WATCH was lost: EXEC fails (nil)
+    bool bound = false;       // conn chosen (first key, or WATCH)
+    uint16_t slot = 0;        // the first key's slot
+    std::vector<std::string> prelude;  // MULTI + keyless commands held until the node is known
+    std::unique_ptr<backend::BackendConnection> conn;
+  } tx_;
+  // Connections for blocking commands (busy or idle) and idle ones kept for reuse.
+  std::vector<std::unique_ptr<backend::BackendConnection>> dedicated_;
+  std::vector<std::unique_ptr<backend::BackendConnection>> graveyard_;
+
+  // Pub/sub.
+  PubSubState subs_;
+  std::unique_ptr<PubSubLink> home_link_;  // channels and patterns
+  std::vector<std::unique_ptr<PubSubLink>> shard_links_;
+  std::unique_ptr<net::Timer> resubscribe_timer_;
+  uint64_t pubsub_soft_since_ms_ = 0;  // output over the soft limit since (0: under it)
 };
 
 }  // namespace slotproxy::session

@@ -101,17 +101,27 @@ void Select(Args args, resp::Encoder& out) {
   out.SimpleString("OK");
 }
 
-// Until ACL users come (a later issue) the proxy behaves as Redis with no password: the default
-// user has nopass, so "AUTH default <anything>" succeeds and other users do not exist.
-void Auth(Args args, LocalSession& session, resp::Encoder& out) {
+// AUTH [username] password. Without an access table the proxy behaves as Redis with no
+// password: the default user has nopass, "AUTH default <anything>" succeeds, no other user.
+void Auth(Args args, const LocalContext& ctx, LocalSession& session, resp::Encoder& out) {
   if (args.size() > 3) return out.Error(kSyntaxError);
-  if (args.size() == 2) {
-    return out.Error(
-        "ERR AUTH <password> called without any password configured for the default user. Are "
-        "you sure your configuration is correct?");
+  const std::string_view user = args.size() == 3 ? args[1] : std::string_view("default");
+  const std::string_view password = args.back();
+  if (ctx.access == nullptr) {
+    if (args.size() == 2) return out.Error(auth::kAuthWithoutPasswordError);
+    if (user != "default") return out.Error(kWrongPass);
+    session.user = "default";
+    session.authenticated = true;
+    return out.SimpleString("OK");
   }
-  if (args[1] != "default") return out.Error(kWrongPass);
-  session.user = "default";
+  if (args.size() == 2 && ctx.access->DefaultUser().nopass()) {
+    return out.Error(auth::kAuthWithoutPasswordError);
+  }
+  Result<const auth::User*> found = ctx.access->Authenticate(user, password);
+  if (!found.ok()) return out.Error(found.status().message());
+  session.acl_user = found.value();
+  session.user = std::string(found.value()->name());
+  session.authenticated = true;
   out.SimpleString("OK");
 }
 
@@ -146,11 +156,13 @@ void Hello(Args args, const LocalContext& ctx, LocalSession& session, resp::Enco
     }
   }
   std::optional<std::string_view> user;
+  std::optional<std::string_view> password;
   std::optional<std::string_view> name;
   for (size_t j = 2; j < args.size(); ++j) {
     const size_t more = args.size() - 1 - j;
     if (EqualsNoCase(args[j], "AUTH") && more >= 2) {
       user = args[j + 1];
+      password = args[j + 2];
       j += 2;
     } else if (EqualsNoCase(args[j], "SETNAME") && more >= 1) {
       name = args[j + 1];
@@ -159,7 +171,24 @@ void Hello(Args args, const LocalContext& ctx, LocalSession& session, resp::Enco
       return out.Error("ERR Syntax error in HELLO option '" + std::string(args[j]) + "'");
     }
   }
-  if (user && *user != "default") return out.Error(kWrongPass);
+  if (!user && !session.authenticated) {
+    return out.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
+  }
+  if (user) {
+    if (ctx.access == nullptr) {
+      if (*user != "default") return out.Error(kWrongPass);
+      session.user = "default";
+    } else {
+      Result<const auth::User*> found = ctx.access->Authenticate(*user, *password);
+      if (!found.ok()) return out.Error(found.status().message());
+      session.acl_user = found.value();
+      session.user = std::string(found.value()->name());
+    }
+    session.authenticated = true;
+  }
   if (name) {
     if (!ValidClientAttribute(*name)) return out.Error(kBadClientName);
     session.name = std::string(*name);
@@ -169,10 +198,16 @@ void Hello(Args args, const LocalContext& ctx, LocalSession& session, resp::Enco
   HelloReply(ctx, session, reply);
 }
 
-void Reset(LocalSession& session, resp::Encoder& out) {
+// RESET: Redis's clearClientConnectionState: back to the default user, authenticated only when
+// it needs no password.
+void Reset(const LocalContext& ctx, LocalSession& session, resp::Encoder& out) {
   session.name.clear();
   session.protocol = resp::Protocol::kResp2;
   session.user = "default";
+  if (ctx.access != nullptr) {
+    session.acl_user = &ctx.access->DefaultUser();
+    session.authenticated = !ctx.access->RequiresAuth();
+  }
   out.SimpleString("RESET");
 }
 
@@ -373,12 +408,19 @@ void Client(const CommandInfo& info, Args args, const LocalContext& ctx, LocalSe
   out.Error(command::UnsupportedError(info));
 }
 
-void Acl(const CommandInfo& info, LocalSession& session, resp::Encoder& out) {
+void Acl(const CommandInfo& info, const LocalContext& ctx, LocalSession& session,
+         resp::Encoder& out) {
   const std::string_view sub = info.ShortName();
   if (sub == "whoami") return out.Bulk(session.user);
   if (sub == "users") {
-    out.ArrayHeader(1);
-    return out.Bulk("default");
+    if (ctx.access == nullptr) {
+      out.ArrayHeader(1);
+      return out.Bulk("default");
+    }
+    const std::vector<std::string_view> names = ctx.access->UserNames();
+    out.ArrayHeader(names.size());
+    for (std::string_view name : names) out.Bulk(name);
+    return;
   }
   out.Error(command::UnsupportedError(info));
 }
@@ -448,9 +490,9 @@ LocalResult HandleLocal(const CommandInfo& info, Args args, const LocalContext& 
   } else if (top == "hello") {
     Hello(args, ctx, session, out);
   } else if (top == "auth") {
-    Auth(args, session, out);
+    Auth(args, ctx, session, out);
   } else if (top == "reset") {
-    Reset(session, out);
+    Reset(ctx, session, out);
   } else if (top == "role") {
     Role(out);
   } else if (name == "config|get") {
@@ -460,7 +502,7 @@ LocalResult HandleLocal(const CommandInfo& info, Args args, const LocalContext& 
   } else if (top == "client") {
     Client(info, args, ctx, session, out);
   } else if (top == "acl") {
-    Acl(info, session, out);
+    Acl(info, ctx, session, out);
   } else {
     // A row routed here that the proxy does not serve (CONFIG HELP, ...): a clear refusal.
     out.Error(command::UnsupportedError(info));

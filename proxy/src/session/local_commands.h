@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/acl.h"
 #include "command/command_info.h"
 #include "command/command_table.h"
 #include "resp/encoder.h"
@@ -39,6 +40,10 @@ struct LocalSession {
   size_t query_buffer = 0;                 // unparsed input bytes (qbuf=)
   size_t output_bytes = 0;                 // pending output bytes (omem=)
   std::string user = "default";
+  // The ACL user (nullptr when the proxy has no access table: everyone is "default" with
+  // nopass), and whether this client has authenticated (Redis's c->authenticated).
+  const auth::User* acl_user = nullptr;
+  bool authenticated = true;
 };
 
 // What a local command tells the session to do after its reply is written.
@@ -52,11 +57,14 @@ enum class LocalResult : uint8_t {
 struct LocalContext {
   const command::CommandTable* table = nullptr;  // COMMAND replies; must be set
   std::string_view redis_version = "7.0.15";     // HELLO "version"
-  // HELLO 3 switches the client to RESP3 only when the data path can serve RESP3 (dedicated
-  // backend connections speaking RESP3 come in a later issue). When false, HELLO 3 answers
-  // "-NOPROTO unsupported protocol version", as a server without RESP3 would.
-  bool allow_resp3 = false;
+  // HELLO 3 switches the client to RESP3 (the backend side keeps RESP3 connections for RESP3
+  // clients). When false, HELLO 3 answers "-NOPROTO unsupported protocol version", as a
+  // server without RESP3 would.
+  bool allow_resp3 = true;
   uint64_t now_ms = 0;  // steady-clock ms, for CLIENT LIST/INFO age= and idle=
+  // requirepass and ACL users (AUTH, HELLO AUTH, ACL WHOAMI / USERS). nullptr: no password,
+  // the default user only.
+  const auth::AccessTable* access = nullptr;
   // CLIENT LIST: calls `visit` for every client of the proxy the caller can see (e.g. this
   // worker's sessions). When unset, CLIENT LIST shows the calling client only.
   std::function<void(const std::function<void(const LocalSession&)>& visit)> for_each_client;
@@ -69,7 +77,8 @@ uint64_t NextClientId();
 // command name, args[1] the subcommand for a container) when the proxy answers it locally.
 // Checks arity first (Redis's "wrong number of arguments" text). Writes exactly one reply for
 // kReplied / kReplyAndClose and nothing for kNotLocal. May change `session` (name, protocol,
-// lib-name/ver). Never fails otherwise: bad arguments get Redis's error replies.
+// lib-name/ver, user and authenticated). Never fails otherwise: bad arguments get Redis's error
+// replies.
 LocalResult HandleLocal(const command::CommandInfo& info, std::span<const std::string_view> args,
                         const LocalContext& ctx, LocalSession& session, resp::Encoder& out);
 

@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "auth/acl.h"
 #include "backend/dispatcher.h"
 #include "command/command_table.h"
 #include "metrics/worker_stats.h"
@@ -22,6 +24,15 @@ struct SessionLimits {
   size_t max_query_buffer = 1ull << 30;  // unparsed input bound (Redis's client-query-buffer)
   int64_t proto_max_bulk_len = 512ll << 20;
   uint64_t client_idle_ms = 0;  // close clients with no command for this long (0: never)
+  // Redis's client-output-buffer-limit normal soft limit: close a client whose unsent output
+  // stays above output_soft for output_soft_seconds (0: off).
+  uint64_t output_soft = 0;
+  uint64_t output_soft_seconds = 0;
+  // Requests slower than this (parsed to reply queued) go to stats->RecordSlow (0: every one).
+  uint64_t slowlog_threshold_ns = 10'000'000;
+  // requirepass and ACL users, built once for the process (nullptr: no password, everyone is
+  // the default user with every permission). Shared read-only by every worker.
+  std::shared_ptr<const auth::AccessTable> access;
 };
 
 struct SessionContext {

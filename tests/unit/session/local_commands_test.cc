@@ -86,7 +86,8 @@ TEST_CASE("HELLO: Redis 7.0.15's reply shape and errors", "[local]") {
         "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
   CHECK(h.Run({"HELLO", "2", "SETNAME", "svc"}) == reply2);
   CHECK(h.session.name == "svc");
-  // RESP3 only when the data path serves it.
+  // RESP3 only when the data path serves it (the default).
+  h.ctx.allow_resp3 = false;
   CHECK(h.Run({"HELLO", "3"}) == "-NOPROTO unsupported protocol version\r\n");
   CHECK(h.session.protocol == resp::Protocol::kResp2);
   h.ctx.allow_resp3 = true;
