@@ -32,8 +32,12 @@ def embedded_proxy(workers=2, extra_yaml=""):
                 f"embedded:\n  shards: 3\n  base_port: {base}\n  data_dir: data\n"
                 f"  appendfsync: \"no\"\nmetrics:\n  listen: 127.0.0.1:0\n{extra_yaml}")
     proc = Process([harness.binary("proxy"), "-c", config], cwd=workdir, log_name="proxy-emb")
+
+    def up():  # PING answers, or NOAUTH when the config asks for a password
+        with RawClient(port, timeout=1.0) as c:
+            return c.call("PING") in (b"+PONG\r\n", b"-NOAUTH Authentication required.\r\n")
     with proc:
-        wait_until(lambda: ping_ok(port), timeout=20, what="embedded proxy")
+        wait_until(up, timeout=20, what="embedded proxy")
         yield port, [base, base + 1, base + 2]
 
 

@@ -1,0 +1,181 @@
+"""Pub/sub through the proxy, on its embedded shards and in front of a real Redis Cluster:
+confirmations, messages and subscribed-context errors compared byte for byte with a standalone
+redis-server (RESP2 arrays and RESP3 pushes), every message exactly once per subscriber across
+workers and (real cluster) whichever node the publisher reached, sharded channels of several
+slots, redis-py's PubSub API, re-subscription after the backend connection is killed, and the
+pub/sub output limit disconnecting a subscriber that does not read."""
+
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import test_proxy_client as targets  # noqa: E402
+from harness import RawClient, encode_command, wait_until  # noqa: E402
+
+
+def message(kind, *parts):
+    out = b"%s%d\r\n" % (kind, len(parts))
+    for p in parts:
+        if isinstance(p, int):
+            out += b":%d\r\n" % p
+        else:
+            p = p.encode() if isinstance(p, str) else p
+            out += b"$%d\r\n%s\r\n" % (len(p), p)
+    return out
+
+
+# (subscriber commands, publisher commands): the subscriber's replies and what it receives
+# afterwards must match a standalone redis-server's, byte for byte.
+def script(sub, pub, resp3):
+    out = []
+    if resp3:
+        out.append(sub.call("HELLO", "3")[:1])
+    out.append(sub.call("SUBSCRIBE", "ch1", "ch2"))
+    out.append(sub.call("PSUBSCRIBE", "pat.*"))
+    out.append(sub.call("SSUBSCRIBE", "sch"))
+    out.append(sub.call("GET", "x"))
+    out.append(sub.call("PING"))
+    out.append(sub.call("PING", "hello"))
+    out.append(pub.call("PUBLISH", "ch1", "m1"))
+    out.append(sub.read_reply())
+    out.append(pub.call("PUBLISH", "pat.x", "m2"))
+    out.append(sub.read_reply())
+    out.append(pub.call("SPUBLISH", "sch", "m3"))
+    out.append(sub.read_reply())
+    out.append(sub.call("UNSUBSCRIBE", "ch1", "nosuch"))
+    out.append(pub.call("PUBLISH", "ch1", "dropped"))
+    out.append(sub.call("SUBSCRIBE", "ch2"))
+    out.append(sub.call("UNSUBSCRIBE"))
+    out.append(sub.call("PUNSUBSCRIBE"))
+    out.append(sub.call("SUNSUBSCRIBE"))
+    out.append(sub.call("UNSUBSCRIBE"))
+    out.append(sub.call("PING"))
+    out.append(sub.call("SET", "ps:after", "1"))
+    return out
+
+
+def compare(port, ref_port, label):
+    for resp3 in (False, True):
+        with RawClient(port) as s, RawClient(port) as p:
+            got = script(s, p, resp3)
+        with RawClient(ref_port) as s, RawClient(ref_port) as p:
+            want = script(s, p, resp3)
+        diffs = [f"#{i}: proxy {g!r} != redis {w!r}" for i, (g, w) in enumerate(zip(got, want))
+                 if g != w]
+        assert not diffs, f"{label} resp3={resp3}:\n" + "\n".join(diffs)
+
+
+def check_exactly_once(port, nodes, label):
+    subs = [RawClient(port) for _ in range(4)]  # spread over both workers
+    try:
+        for s in subs:
+            s.call("SUBSCRIBE", "once")
+            s.call("PSUBSCRIBE", "on*")
+        n = 50
+        with RawClient(port) as p:
+            for i in range(n):
+                # Every subscriber, once per subscription: 4 channel + 4 pattern receivers.
+                assert p.call("PUBLISH", "once", f"m{i}") == b":8\r\n", label
+        # In a Redis Cluster a PUBLISH sent to any node reaches the proxy's subscribers once.
+        direct = nodes if label == "redis-cluster" else []
+        for node in direct:
+            with RawClient(node) as c:
+                c.call("PUBLISH", "once", f"direct{node}")
+        for s in subs:
+            s.sock.settimeout(5)
+            got = [s.read_reply() for _ in range(2 * (n + len(direct)))]
+            for i in range(n):
+                assert message(b"*", "message", "once", f"m{i}") in got
+                assert message(b"*", "pmessage", "on*", "once", f"m{i}") in got
+            s.sock.settimeout(0.3)
+            try:
+                extra = s.read_reply()
+                raise AssertionError(f"{label}: duplicate delivery {extra!r}")
+            except socket.timeout:
+                pass
+    finally:
+        for s in subs:
+            s.close()
+
+
+def check_sharded(port, label):
+    channels = [f"sh{i}" for i in range(12)]  # several slots, several owners
+    with RawClient(port) as s, RawClient(port) as p:
+        s.send_raw(encode_command("SSUBSCRIBE", *channels))
+        for i, ch in enumerate(channels):
+            assert s.read_reply() == message(b"*", "ssubscribe", ch, i + 1)
+        for ch in channels:
+            assert p.call("SPUBLISH", ch, "hi") == b":1\r\n", (label, ch)
+            assert s.read_reply() == message(b"*", "smessage", ch, "hi")
+
+
+def check_redis_py(port):
+    import redis
+    r = redis.Redis(port=port)
+    ps = r.pubsub()
+    ps.subscribe("py:ch")
+    ps.psubscribe("py:*")
+    assert ps.get_message(timeout=2)["type"] == "subscribe"
+    assert ps.get_message(timeout=2)["type"] == "psubscribe"
+    assert r.publish("py:ch", "hello") == 2
+    got = [ps.get_message(timeout=2) for _ in range(2)]
+    assert sorted(m["type"] for m in got) == ["message", "pmessage"], got
+    ps.unsubscribe()
+    ps.punsubscribe()
+    ps.close()
+
+
+def check_resubscribe(port, nodes):
+    """The home node kills the proxy's subscriber connection: the proxy subscribes again."""
+    with RawClient(port) as s, RawClient(port) as p:
+        s.call("SUBSCRIBE", "phoenix")
+        killed = 0
+        for node in nodes:
+            with RawClient(node) as c:
+                killed += int(c.call("CLIENT", "KILL", "TYPE", "pubsub")[1:-2])
+        assert killed >= 1
+
+        def delivered():
+            return p.call("PUBLISH", "phoenix", "back") == b":1\r\n"
+        wait_until(delivered, timeout=5, what="re-subscribed after the kill")
+        s.sock.settimeout(5)
+        assert s.read_reply() == message(b"*", "message", "phoenix", "back")
+
+
+def check_output_limit(port, label):
+    """A subscriber that never reads is disconnected past 32 MB (Redis's pubsub hard limit)."""
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.sendall(encode_command("SUBSCRIBE", "flood"))
+    time.sleep(0.3)
+    payload = "x" * (1 << 20)
+    with RawClient(port) as p:
+        receivers = []
+        for _ in range(80):
+            receivers.append(p.call("PUBLISH", "flood", payload))
+            if receivers[-1] == b":0\r\n":
+                break
+        assert receivers[-1] == b":0\r\n", f"{label}: the slow subscriber was never dropped"
+    slow.close()
+
+
+def main():
+    with harness.redis_server() as (ref_port, _):
+        def check(port, nodes, label):
+            compare(port, ref_port, label)
+            check_exactly_once(port, nodes, label)
+            check_sharded(port, label)
+            check_redis_py(port)
+            if label == "redis-cluster":
+                check_resubscribe(port, nodes)
+            check_output_limit(port, label)
+            print(label, "ok")
+        targets.run_on_both(check)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
