@@ -1,16 +1,23 @@
-// The proxy binary: configuration, the data path (session::ProxyServer), and a clean stop on
-// SIGTERM / SIGINT. Wiring only.
+// The proxy binary: configuration, the event log, the data path (session::ProxyServer), and
+// the signals: SIGTERM / SIGINT drain and exit 0 (a second one exits at once), SIGHUP reloads
+// the config file. Wiring only.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cluster/fleet.h"
 #include "command/command_table.h"
 #include "config/cli.h"
 #include "config/config.h"
+#include "config/log_level.h"
+#include "log/logger.h"
 #include "net/address.h"
 #include "net/event_loop.h"
 #include "net/signal_watcher.h"
@@ -32,6 +39,16 @@ uint64_t Ms(config::Duration d) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
+session::SessionLimits LimitsFrom(const config::ProxyConfig& cfg) {
+  session::SessionLimits l;
+  l.max_pending = static_cast<size_t>(cfg.limits.max_pending_per_client);
+  l.output_hard = cfg.limits.output_buffer.hard;
+  l.max_query_buffer = cfg.limits.query_buffer;
+  l.proto_max_bulk_len = static_cast<int64_t>(cfg.limits.proto_max_bulk_len);
+  l.client_idle_ms = Ms(cfg.timeouts.client_idle);
+  return l;
+}
+
 session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const std::string& path) {
   session::ProxyServerOptions o;
   o.workers = cfg.workers;
@@ -43,11 +60,7 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
   w.listen.host = cfg.listen.host;
   w.listen.port = cfg.listen.port;
   w.max_clients = cfg.limits.max_clients;
-  w.limits.max_pending = static_cast<size_t>(cfg.limits.max_pending_per_client);
-  w.limits.output_hard = cfg.limits.output_buffer.hard;
-  w.limits.max_query_buffer = cfg.limits.query_buffer;
-  w.limits.proto_max_bulk_len = static_cast<int64_t>(cfg.limits.proto_max_bulk_len);
-  w.limits.client_idle_ms = Ms(cfg.timeouts.client_idle);
+  w.limits = LimitsFrom(cfg);
   backend::DispatcherOptions& d = w.dispatcher;
   d.connections_per_node = cfg.pool.connections_per_backend;
   d.op_timeout_ms = Ms(cfg.timeouts.op);
@@ -102,92 +115,243 @@ Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::Prox
 }
 #endif
 
-int Run(const config::ProxyConfig& cfg, const std::string& path) {
-  session::ProxyServerOptions options = MakeOptions(cfg, path);
-#ifdef SLOTPROXY_HAS_EMBEDDED
-  std::unique_ptr<server::EmbeddedShards> shards;
-#endif
-  if (cfg.mode == config::Mode::kEmbedded) {
-#ifdef SLOTPROXY_HAS_EMBEDDED
-    auto started = StartEmbedded(cfg, &options.static_map);
-    if (!started.ok()) {
-      std::fprintf(stderr, "slotproxy: embedded shards: %s\n", started.status().message().c_str());
-      return 1;
-    }
-    shards = std::move(started.value());
-    std::fprintf(stderr, "slotproxy: %zu embedded shard(s) started\n", shards->size());
-#else
-    std::fprintf(stderr,
-                 "slotproxy: embedded mode is not available in this build yet; point the proxy "
-                 "at a Redis Cluster with --seed HOST:PORT (or mode: cluster and seeds: in the "
-                 "config file)\n");
-    return 1;
-#endif
+// Keys the reload reads but this build cannot yet apply to a running proxy (the backend side
+// has no setter for them, or they only reach connections accepted later); the reload log
+// line names them so an operator knows a restart is needed.
+constexpr const char* kNotLiveYet[] = {
+    "timeouts.connect", "timeouts.op", "timeouts.topology_refresh",
+    "auth.requirepass", "auth.users",  "slowlog.threshold",
+    "slowlog.max_len"};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// The main thread's side of a running proxy: signals, the graceful drain and config reloads.
+class Controller {
+ public:
+  Controller(net::EventLoop& loop, session::ProxyServer& server, log::Logger& logger,
+             config::ProxyCli cli, config::ProxyConfig running)
+      : loop_(loop),
+        server_(server),
+        logger_(logger),
+        cli_(std::move(cli)),
+        running_(std::move(running)),
+        signals_(loop),
+        drain_timer_(loop) {}
+
+  // Watches SIGTERM, SIGINT and SIGHUP on the main loop.
+  void Install() {
+    (void)signals_.Watch(SIGTERM, [this](int sig) { OnStop(sig); });
+    (void)signals_.Watch(SIGINT, [this](int sig) { OnStop(sig); });
+    (void)signals_.Watch(SIGHUP, [this](int) { Reload(); });
   }
-  // Names are resolved once, here: the loops never block on DNS.
-  for (backend::SeedAddress& seed : options.topology.seeds) {
+
+  uint64_t reloads_ok() const { return reloads_ok_; }
+  uint64_t reloads_failed() const { return reloads_failed_; }
+
+ private:
+  void OnStop(int sig) {
+    const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stopping_) {
+      logger_.Warning("Received {} again: exiting now, without waiting for the requests in flight",
+                      name);
+      logger_.Flush();
+      std::_Exit(1);
+    }
+    stopping_ = true;
+    const uint64_t budget = Ms(running_.shutdown_timeout);
+    logger_.Notice(
+        "Received {}, scheduling shutdown: listeners closed, finishing the requests already "
+        "accepted (up to {} ms)",
+        name, budget);
+    server_.BeginDrain();
+    deadline_ms_ = loop_.NowMs() + budget;
+    drain_timer_.StartRepeating(5, [this] { CheckDrain(); });
+  }
+
+  // Done when every worker has reported owing nothing twice in a row (a pipeline's next
+  // requests may still be in flight between two reads), or at the deadline.
+  void CheckDrain() {
+    quiet_checks_ = server_.Drained() ? quiet_checks_ + 1 : 0;
+    if (quiet_checks_ >= 2) {
+      logger_.Notice("Every accepted request is answered");
+      loop_.Stop();
+    } else if (loop_.NowMs() >= deadline_ms_) {
+      logger_.Warning(
+          "shutdown_timeout passed with {} request(s) or reply(ies) still owed: "
+          "closing the remaining connections",
+          server_.DrainBusy());
+      loop_.Stop();
+    }
+  }
+
+  void Reload();
+
+  net::EventLoop& loop_;
+  session::ProxyServer& server_;
+  log::Logger& logger_;
+  config::ProxyCli cli_;
+  config::ProxyConfig running_;
+  net::SignalWatcher signals_;
+  net::Timer drain_timer_;
+  bool stopping_ = false;
+  uint64_t deadline_ms_ = 0;
+  int quiet_checks_ = 0;
+  uint64_t reloads_ok_ = 0;
+  uint64_t reloads_failed_ = 0;
+};
+
+void Controller::Reload() {
+  if (cli_.config_path.empty()) {
+    ++reloads_failed_;
+    logger_.Warning("Received SIGHUP, but the proxy was started without -c: nothing to reload");
+    return;
+  }
+  logger_.Notice("Received SIGHUP, reloading {}", cli_.config_path);
+  Result<config::ProxyConfig> next = config::ResolveProxyConfig(cli_);
+  if (!next.ok()) {
+    ++reloads_failed_;
+    std::string why = next.status().message();
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    for (char& c : why) c = c == '\n' ? ';' : c;
+    logger_.Warning("Config reload refused, the running config stays: {}", why);
+    return;
+  }
+  const std::vector<std::string> live = config::LiveChanges(running_, next.value());
+  const std::vector<std::string> restart = config::RestartOnlyChanges(running_, next.value());
+  std::vector<std::string> applied;
+  std::vector<std::string> pending;
+  for (const std::string& key : live) {
+    bool later = false;
+    for (const char* k : kNotLiveYet) later = later || key == k;
+    (later ? pending : applied).push_back(key);
+  }
+  server_.ApplyLive({LimitsFrom(next.value()), next.value().limits.max_clients});
+  logger_.SetLevel(config::ToLogLevel(next.value().log.level));
+  Status reopened = logger_.Reopen(next.value().log.file);
+  if (!reopened.ok()) logger_.Warning("Log destination kept: {}", reopened.message());
+  running_ = config::MergeLive(running_, next.value());
+  ++reloads_ok_;
+  logger_.Notice("Config reloaded: applied: {}", applied.empty() ? "(no change)" : Join(applied));
+  if (!pending.empty()) {
+    logger_.Warning("Config reload: not applied to the running proxy, restart to apply: {}",
+                    Join(pending));
+  }
+  if (!restart.empty()) {
+    logger_.Warning("Config reload: ignored until restart (cannot change live): {}", Join(restart));
+  }
+}
+
+#ifdef SLOTPROXY_HAS_EMBEDDED
+using ShardsPtr = std::unique_ptr<server::EmbeddedShards>;
+#else
+using ShardsPtr = std::unique_ptr<int>;
+#endif
+
+// Starts the embedded shards when the config asks for them. Error: logged; false.
+bool StartShards(const config::ProxyConfig& cfg, session::ProxyServerOptions* options,
+                 log::Logger& logger, ShardsPtr* shards) {
+  if (cfg.mode != config::Mode::kEmbedded) return true;
+#ifdef SLOTPROXY_HAS_EMBEDDED
+  auto started = StartEmbedded(cfg, &options->static_map);
+  if (!started.ok()) {
+    logger.Warning("Embedded shards could not start: {}", started.status().message());
+    return false;
+  }
+  *shards = std::move(started.value());
+  std::string ports;
+  for (uint16_t p : (*shards)->ports()) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+  logger.Notice("{} embedded shard(s) started on {} port(s) {}", (*shards)->size(),
+                cfg.embedded.bind, ports);
+  return true;
+#else
+  (void)options;
+  (void)shards;
+  logger.Warning(
+      "Embedded mode is not available in this build yet; point the proxy at a Redis Cluster "
+      "with --seed HOST:PORT (or mode: cluster and seeds: in the config file)");
+  return false;
+#endif
+}
+
+// Resolves seed names once, here: the loops never block on DNS. Error: logged; false.
+bool ResolveSeeds(session::ProxyServerOptions* options, log::Logger& logger) {
+  for (backend::SeedAddress& seed : options->topology.seeds) {
     Result<std::string> ip = net::ResolveBlocking(seed.host);
     if (!ip.ok()) {
-      std::fprintf(stderr, "slotproxy: seed %s: %s\n", seed.host.c_str(),
-                   ip.status().message().c_str());
-      return 1;
+      logger.Warning("Seed {}: {}", seed.host, ip.status().message());
+      return false;
     }
     seed.host = ip.value();
   }
-  // Commands the built-in table does not know (newer Redis, modules) are learned from a node;
-  // the built-in table stays the fallback when no node answers.
-  std::unique_ptr<command::CommandTable> table = command::CommandTable::CreateBuiltIn();
-  {
-    std::string host;
-    uint16_t port = 0;
-    if (options.static_map && options.static_map->node_count() > 0) {
-      host = options.static_map->node(0).host;
-      port = options.static_map->node(0).port;
-    } else if (!options.topology.seeds.empty()) {
-      host = options.topology.seeds[0].host;
-      port = options.topology.seeds[0].port;
-    }
-    if (port != 0) {
-      backend::ControlOptions control;
-      control.auth_user = cfg.backend_auth.user;
-      control.auth_password = cfg.backend_auth.password;
-      Result<int> learned = session::LearnCommandsFrom(host, port, control, 2000, table.get());
-      if (!learned.ok()) {
-        std::fprintf(stderr, "slotproxy: warning: could not learn commands from %s:%u: %s\n",
-                     host.c_str(), static_cast<unsigned>(port), learned.status().message().c_str());
-      } else if (learned.value() > 0) {
-        std::fprintf(stderr, "slotproxy: learned %d command(s) from %s:%u\n", learned.value(),
-                     host.c_str(), static_cast<unsigned>(port));
-      }
-    }
+  return true;
+}
+
+// Commands the built-in table does not know (newer Redis, modules) are learned from a node;
+// the built-in table stays the fallback when no node answers.
+void LearnCommands(const config::ProxyConfig& cfg, const session::ProxyServerOptions& options,
+                   log::Logger& logger, command::CommandTable* table) {
+  std::string host;
+  uint16_t port = 0;
+  if (options.static_map && options.static_map->node_count() > 0) {
+    host = options.static_map->node(0).host;
+    port = options.static_map->node(0).port;
+  } else if (!options.topology.seeds.empty()) {
+    host = options.topology.seeds[0].host;
+    port = options.topology.seeds[0].port;
   }
+  if (port == 0) return;
+  backend::ControlOptions control;
+  control.auth_user = cfg.backend_auth.user;
+  control.auth_password = cfg.backend_auth.password;
+  Result<int> learned = session::LearnCommandsFrom(host, port, control, 2000, table);
+  if (!learned.ok()) {
+    logger.Warning("Could not learn commands from {}:{}: {}", host, port,
+                   learned.status().message());
+  } else if (learned.value() > 0) {
+    logger.Notice("Learned {} command(s) from {}:{}", learned.value(), host, port);
+  }
+}
+
+int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger& logger) {
+  logger.Notice("slotproxy version={}, bits={}, pid={}, just started", kVersion, sizeof(void*) * 8,
+                static_cast<long>(getpid()));
+  logger.Notice("Configuration loaded from {}",
+                cli.config_path.empty() ? "(defaults and flags)" : cli.config_path);
+  session::ProxyServerOptions options = MakeOptions(cfg, cli.config_path);
+  options.log = logger.AsEventLog();
+  ShardsPtr shards;
+  if (!StartShards(cfg, &options, logger, &shards)) return 1;
+  if (!ResolveSeeds(&options, logger)) return 1;
+  std::unique_ptr<command::CommandTable> table = command::CommandTable::CreateBuiltIn();
+  LearnCommands(cfg, options, logger, table.get());
   table->Freeze();
   session::ProxyServer server(*table, options);
   Status topology;
   Status st = server.Start(&topology);
   if (!st.ok()) {
-    std::fprintf(stderr, "slotproxy: %s\n", st.message().c_str());
+    logger.Warning("{}", st.message());
     return 1;
   }
-  if (!topology.ok()) {
-    std::fprintf(stderr, "slotproxy: warning: %s (serving anyway, retrying)\n",
-                 topology.message().c_str());
-  }
-  std::fprintf(stderr, "slotproxy %s listening on %s with %d worker(s)\n", kVersion,
-               net::FormatHostPort(cfg.listen.host, server.port()).c_str(), options.workers);
-  net::EventLoop loop;
+  if (!topology.ok()) logger.Warning("{} (serving anyway, retrying)", topology.message());
+  logger.Notice("Ready to accept connections on {} with {} worker(s)",
+                net::FormatHostPort(cfg.listen.host, server.port()), options.workers);
   {
-    net::SignalWatcher signals(loop);
-    auto stop = [&loop](int) { loop.Stop(); };
-    (void)signals.Watch(SIGTERM, stop);
-    (void)signals.Watch(SIGINT, stop);
-    loop.Run();
+    net::EventLoop loop;
+    {
+      Controller controller(loop, server, logger, cli, cfg);
+      controller.Install();
+      loop.Run();
+    }
   }
-  std::fprintf(stderr, "slotproxy: shutting down\n");
   server.Stop();
 #ifdef SLOTPROXY_HAS_EMBEDDED
   if (shards) shards->Stop();
 #endif
+  logger.Notice("slotproxy is now ready to exit, bye bye...");
   return 0;
 }
 
@@ -219,5 +383,11 @@ int main(int argc, char** argv) {
                 cli.value().config_path.empty() ? "(defaults)" : cli.value().config_path.c_str());
     return 0;
   }
-  return Run(cfg.value(), cli.value().config_path);
+  const config::ProxyConfig& c = cfg.value();
+  auto logger = log::Logger::Create({c.log.file, config::ToLogLevel(c.log.level), 'P'});
+  if (!logger.ok()) {
+    std::fprintf(stderr, "slotproxy: %s\n", logger.status().message().c_str());
+    return 1;
+  }
+  return Run(cli.value(), c, *logger.value());
 }

@@ -109,7 +109,8 @@ void AddCommonOptions(std::vector<Option>* options, std::string* config_path, bo
   options->push_back({{"-c", "--config"}, true, [config_path](std::string_view v) {
                         return SetPath(v, config_path);
                       }});
-  options->push_back({{"-t", "--test-config", "--test-conf"}, false, flag(test_config)});
+  options->push_back(
+      {{"-t", "--test-config", "--test-conf", "--check-config"}, false, flag(test_config)});
   options->push_back({{"-v", "-V", "--version"}, false, flag(version)});
   options->push_back({{"-h", "--help"}, false, flag(help)});
   options->push_back({{"--metrics-port"}, true, [metrics_port](std::string_view v) {
@@ -178,6 +179,7 @@ std::string ProxyUsage(std::string_view program) {
          "\n"
          "  -c, --config FILE      YAML config (see config/cluster.yaml)\n"
          "  -t, --test-config      check the config, list every problem, exit 0 or 1\n"
+         "      --check-config     the same as -t\n"
          "      --port N           client port (0: the OS picks)\n"
          "      --workers N        worker threads (0: one per core)\n"
          "      --seed HOST:PORT   a Redis Cluster node to discover the cluster from;\n"
@@ -186,6 +188,10 @@ std::string ProxyUsage(std::string_view program) {
          "      --log-level L      debug, verbose, notice or warning\n"
          "  -v, --version          print the version and exit\n"
          "  -h, --help             print this help and exit\n"
+         "\n"
+         "Signals: SIGTERM/SIGINT stop accepting, finish the requests already accepted (up to\n"
+         "shutdown_timeout) and exit 0, a second one exits at once; SIGHUP reloads the config\n"
+         "file (an invalid one is refused and the running config stays).\n"
          "\n"
          "Examples:\n"
          "  " +

@@ -19,11 +19,9 @@
 
 #include "base/status.h"
 #include "fmt/format.h"
+#include "log/event_log.h"
 
 namespace slotproxy::log {
-
-// Redis's loglevel values, most verbose first. Marks in the line: . - * #
-enum class Level { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
 
 struct LoggerOptions {
   std::string file;  // empty or "stderr": standard error; otherwise a path, appended to
@@ -75,6 +73,11 @@ class Logger {
   template <typename... Args>
   void Warning(fmt::format_string<Args...> f, Args&&... args) {
     LogF(Level::kWarning, f, std::forward<Args>(args)...);
+  }
+
+  // An EventLog writing through this logger (which must outlive it), for components.
+  EventLog AsEventLog() {
+    return EventLog([this](Level level, std::string_view message) { Log(level, message); });
   }
 
   // Writes out anything buffered (lines are flushed as written; this is for exit paths).

@@ -3,13 +3,19 @@
 #include <unistd.h>
 
 #include <future>
+#include <limits>
+#include <string>
 #include <utility>
+
+#include <set>
 
 namespace slotproxy::session {
 
 ProxyServer::ProxyServer(const command::CommandTable& table, ProxyServerOptions options)
     : table_(table), options_(std::move(options)) {
   if (options_.workers < 1) options_.workers = 1;
+  live_.limits = options_.worker.limits;
+  live_.max_clients = options_.worker.max_clients;
 }
 
 ProxyServer::~ProxyServer() { Stop(); }
@@ -20,6 +26,9 @@ Status ProxyServer::Start(Status* topology_status) {
   if (!discover) holder_.Store(options_.static_map);
   WorkerOptions wopts = options_.worker;
   wopts.listen.reuse_port = true;
+  wopts.log = options_.log;
+  workers_.assign(static_cast<size_t>(options_.workers), nullptr);
+  busy_ = std::make_unique<std::atomic<size_t>[]>(static_cast<size_t>(options_.workers));
   wopts.fill_info = [this](ProxyInfoInput* in) { FillInfo(in); };
   auto refresh = [this] {
     backend::TopologyManager* tm = topology_.load(std::memory_order_acquire);
@@ -36,9 +45,11 @@ Status ProxyServer::Start(Status* topology_status) {
     WorkerOptions o = wopts;
     o.listen.exclusive = (i == 0);  // the others join the first one's port
     if (i > 0) o.listen.port = port_;
+    if (static_cast<size_t>(i) < options_.stats.size()) o.stats = options_.stats[i];
     const bool first = (i == 0);
-    thread->Start([this, o, first, discover, refresh, first_map, mine](net::EventLoop& loop) {
+    thread->Start([this, i, o, first, discover, refresh, first_map, mine](net::EventLoop& loop) {
       auto worker = std::make_unique<Worker>(loop, holder_, table_, o, shared_);
+      workers_[static_cast<size_t>(i)] = worker.get();
       worker->dispatcher().SetRefreshCallback(refresh);
       Status st = worker->Listen();
       std::unique_ptr<backend::TopologyManager> tm;
@@ -53,8 +64,10 @@ Status ProxyServer::Start(Status* topology_status) {
         mine->set_value(st);
         return;
       }
+      if (first) WatchTopology(loop);
       mine->set_value(worker->Port());
       loop.Run();
+      if (first) topology_timer_.reset();
       if (tm) {
         topology_.store(nullptr, std::memory_order_release);
         tm.reset();
@@ -86,6 +99,85 @@ void ProxyServer::Stop() {
     threads_[i]->Join();
   }
   threads_.clear();
+}
+
+void ProxyServer::BeginDrain() {
+  if (draining_.exchange(true)) return;
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    busy_[i].store(std::numeric_limits<size_t>::max(), std::memory_order_release);
+    threads_[i]->loop().Post([this, i] { workers_[i]->BeginDrain(&busy_[i]); });
+  }
+}
+
+bool ProxyServer::Drained() const {
+  if (!draining_.load()) return false;
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    if (busy_[i].load(std::memory_order_acquire) != 0) return false;
+  }
+  return true;
+}
+
+size_t ProxyServer::DrainBusy() const {
+  size_t total = 0;
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    const size_t b = busy_[i].load(std::memory_order_acquire);
+    if (b != std::numeric_limits<size_t>::max()) total += b;
+  }
+  return total;
+}
+
+void ProxyServer::ApplyLive(const LiveSettings& settings) {
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    live_ = settings;
+  }
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    threads_[i]->loop().Post([this, i, settings] { workers_[i]->ApplyLive(settings); });
+  }
+}
+
+LiveSettings ProxyServer::live() const {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  return live_;
+}
+
+void ProxyServer::WatchTopology(net::EventLoop& loop) {
+  if (!options_.log) return;
+  topology_timer_ = std::make_unique<net::Timer>(loop);
+  auto check = [this] {
+    cluster::SlotMapPtr map = holder_.Load();
+    if (!map || map == logged_map_) return;
+    LogTopology(logged_map_, *map);
+    logged_map_ = std::move(map);
+  };
+  check();
+  topology_timer_->StartRepeating(200, check);
+}
+
+void ProxyServer::LogTopology(const cluster::SlotMapPtr& previous,
+                              const cluster::SlotMap& map) const {
+  const log::EventLog& log = options_.log;
+  uint32_t masters = 0;
+  std::set<std::string> now;
+  for (const cluster::Node& n : map.nodes()) {
+    if (n.role == cluster::NodeRole::kMaster) ++masters;
+    now.insert(n.host + ":" + std::to_string(n.port));
+  }
+  log.Notice(std::string("Cluster topology ") + (previous ? "changed" : "known") +
+             ": slot map version " + std::to_string(map.version()) + ", " +
+             std::to_string(map.node_count()) + " node(s), " + std::to_string(masters) +
+             " master(s), " + std::to_string(map.covered_slots()) + " of 16384 slots served");
+  if (!previous) return;
+  std::set<std::string> before;
+  for (const cluster::Node& n : previous->nodes()) {
+    before.insert(n.host + ":" + std::to_string(n.port));
+  }
+  for (const std::string& addr : now) {
+    if (before.count(addr) == 0) log.Notice("Node " + addr + " joined the topology");
+  }
+  for (const std::string& addr : before) {
+    if (now.count(addr) == 0) log.Warning("Node " + addr + " left the topology");
+  }
 }
 
 void ProxyServer::FillInfo(ProxyInfoInput* in) const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 #include "base/status.h"
 #include "cluster/slot_map.h"
 #include "command/command_table.h"
+#include "log/event_log.h"
+#include "metrics/worker_stats.h"
 #include "net/worker_thread.h"
 #include "session/worker.h"
 
@@ -29,6 +32,10 @@ struct ProxyServerOptions {
   uint64_t first_topology_timeout_ms = 10000;
   std::string proxy_version = "0.1.0";
   std::string config_file;
+  // Events (topology changes, client limit hit); default: nothing is logged.
+  log::EventLog log;
+  // One per worker (index = worker number), owned by the caller; empty: no request figures.
+  std::vector<metrics::WorkerStats*> stats;
 };
 
 class ProxyServer {
@@ -50,18 +57,46 @@ class ProxyServer {
   // Idempotent.
   void Stop();
 
+  // Any thread. The first step of a graceful stop (SIGTERM): every worker closes its listener
+  // and starts reporting how many requests it still owes. Requests from clients already
+  // connected keep being served. Returns at once; poll Drained().
+  void BeginDrain();
+  // Any thread. True once, after BeginDrain(), every worker has reported owing no reply.
+  bool Drained() const;
+  // Requests owed over all workers as last reported after BeginDrain() (for the log line).
+  size_t DrainBusy() const;
+
+  // Any thread. Applies reloaded settings on every worker (posted to each loop; returns at
+  // once, the workers apply them within a loop turn). Connections stay open.
+  void ApplyLive(const LiveSettings& settings);
+  // Any thread, for tests and logs: the settings last passed to ApplyLive (or the start ones).
+  LiveSettings live() const;
+
+  int workers() const { return options_.workers; }
   uint16_t port() const { return port_; }
   cluster::SlotMapHolder& holder() { return holder_; }
   int ConnectedClients() const { return shared_.clients.load(std::memory_order_relaxed); }
 
  private:
   void FillInfo(ProxyInfoInput* input) const;
+  // Worker 0's loop: logs each new slot map (version, masters, coverage, nodes added/gone).
+  void WatchTopology(net::EventLoop& loop);
+  void LogTopology(const cluster::SlotMapPtr& previous, const cluster::SlotMap& map) const;
 
   const command::CommandTable& table_;
   ProxyServerOptions options_;
   cluster::SlotMapHolder holder_;
   WorkerShared shared_;
   std::vector<std::unique_ptr<net::WorkerThread>> threads_;
+  // workers_[i] is set by thread i before its loop runs and only used from closures posted to
+  // that loop; busy_[i] is what worker i owes while draining (SIZE_MAX: not reported yet).
+  std::vector<Worker*> workers_;
+  std::unique_ptr<std::atomic<size_t>[]> busy_;
+  std::atomic<bool> draining_{false};
+  mutable std::mutex live_mu_;
+  LiveSettings live_;                           // guarded by live_mu_
+  std::unique_ptr<net::Timer> topology_timer_;  // worker 0's loop
+  cluster::SlotMapPtr logged_map_;              // worker 0's loop
   std::atomic<backend::TopologyManager*> topology_{nullptr};
   uint16_t port_ = 0;
   std::chrono::steady_clock::time_point started_;

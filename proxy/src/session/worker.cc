@@ -1,6 +1,7 @@
 #include "session/worker.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 namespace slotproxy::session {
@@ -15,14 +16,48 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
       context_{dispatcher_, table, options.limits, 0, LocalContext{}, nullptr} {
   context_.local.table = &table;
   context_.fill_info = options.fill_info;
+  context_.stats = options.stats;
   context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {
     for (auto& [id, session] : sessions_) visit(session->local());
   };
-  if (options_.limits.client_idle_ms > 0) {
-    idle_timer_ = std::make_unique<net::Timer>(loop_);
-    const uint64_t tick = std::clamp<uint64_t>(options_.limits.client_idle_ms / 4, 10, 1000);
-    idle_timer_->StartRepeating(tick, [this] { SweepIdle(); });
+  StartIdleSweep();
+}
+
+void Worker::StartIdleSweep() {
+  if (options_.limits.client_idle_ms == 0) {
+    idle_timer_.reset();
+    return;
   }
+  if (!idle_timer_) idle_timer_ = std::make_unique<net::Timer>(loop_);
+  const uint64_t tick = std::clamp<uint64_t>(options_.limits.client_idle_ms / 4, 10, 1000);
+  idle_timer_->StartRepeating(tick, [this] { SweepIdle(); });
+}
+
+void Worker::StopAccepting() { listener_.reset(); }
+
+void Worker::BeginDrain(std::atomic<size_t>* busy) {
+  StopAccepting();
+  busy->store(BusyCount(), std::memory_order_release);
+  drain_timer_ = std::make_unique<net::Timer>(loop_);
+  drain_timer_->StartRepeating(
+      5, [this, busy] { busy->store(BusyCount(), std::memory_order_release); });
+}
+
+size_t Worker::BusyCount() const {
+  size_t busy = 0;
+  for (const auto& [id, session] : sessions_) {
+    busy += session->PendingCount();
+    if (session->connection().PendingOutputBytes() > 0) ++busy;
+  }
+  return busy + refused_.size();
+}
+
+void Worker::ApplyLive(const LiveSettings& settings) {
+  const bool idle_changed = settings.limits.client_idle_ms != options_.limits.client_idle_ms;
+  options_.limits = settings.limits;
+  options_.max_clients = settings.max_clients;
+  context_.limits = settings.limits;
+  if (idle_changed) StartIdleSweep();
 }
 
 void Worker::SweepIdle() {
@@ -38,6 +73,7 @@ void Worker::SweepIdle() {
 }
 
 Worker::~Worker() {
+  drain_timer_.reset();
   idle_timer_.reset();
   listener_.reset();
   const int n = static_cast<int>(sessions_.size());
@@ -65,12 +101,24 @@ void Worker::OnAccept(std::unique_ptr<net::TcpConnection> conn) {
     raw->SetCloseCallback([this, id](const net::CloseReason&) { refused_.erase(id); });
     ClientSession::Refuse(*raw, "-ERR max number of clients reached\r\n");
     refused_.emplace(id, std::move(conn));
+    LogLimitHit();
     return;
   }
   const uint64_t id = NextClientId();
   auto session = std::make_unique<ClientSession>(context_, id, std::move(conn),
                                                  [this](uint64_t sid) { OnSessionClosed(sid); });
   sessions_.emplace(id, std::move(session));
+}
+
+void Worker::LogLimitHit() {
+  // At most one line per worker per 10 s under a connection storm, with the count refused.
+  ++refused_since_log_;
+  const uint64_t now = loop_.NowMs();
+  if (!options_.log || (last_limit_log_ms_ != 0 && now - last_limit_log_ms_ < 10000)) return;
+  options_.log.Warning("Client limit reached (max_clients " + std::to_string(options_.max_clients) +
+                       "): refused " + std::to_string(refused_since_log_) + " connection(s)");
+  last_limit_log_ms_ = now;
+  refused_since_log_ = 0;
 }
 
 void Worker::OnSessionClosed(uint64_t id) {

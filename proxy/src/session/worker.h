@@ -13,6 +13,7 @@
 #include "backend/dispatcher.h"
 #include "cluster/slot_map.h"
 #include "command/command_table.h"
+#include "log/event_log.h"
 #include "net/event_loop.h"
 #include "net/tcp_listener.h"
 #include "session/client_session.h"
@@ -26,6 +27,15 @@ struct WorkerOptions {
   backend::DispatcherOptions dispatcher;
   int max_clients = 10000;                         // over all workers
   std::function<void(ProxyInfoInput*)> fill_info;  // proxy-wide INFO figures; may be null
+  log::EventLog log;                               // events (client limit hit); default: not logged
+  metrics::WorkerStats* stats = nullptr;  // this worker's request figures; null: not counted
+};
+
+// What a SIGHUP reload changes on a running worker: every session reads these from the
+// worker's context, so existing connections follow at their next command.
+struct LiveSettings {
+  SessionLimits limits;
+  int max_clients = 10000;
 };
 
 // Counters every worker of one proxy shares.
@@ -51,14 +61,32 @@ class Worker {
   // The bound port (after Listen).
   uint16_t Port() const;
 
+  // Stops accepting (SIGTERM): the listener closes; the sessions already accepted keep being
+  // served, including requests they send later, until the process stops the worker.
+  void StopAccepting();
+  // StopAccepting(), then stores BusyCount() into *busy every few milliseconds until the
+  // worker is destroyed (any thread may read it). `busy` must outlive the worker.
+  void BeginDrain(std::atomic<size_t>* busy);
+  // Requests accepted and not yet answered, plus sessions whose replies are not all written:
+  // 0 when a shutdown can proceed without cutting a reply.
+  size_t BusyCount() const;
+  // Applies reloaded limits to this worker (new and existing sessions) and (re)starts or stops
+  // the idle sweep when timeouts.client_idle changed.
+  void ApplyLive(const LiveSettings& settings);
+
   backend::Dispatcher& dispatcher() { return dispatcher_; }
   size_t SessionCount() const { return sessions_.size(); }
+  const SessionLimits& limits() const { return context_.limits; }
+  int max_clients() const { return options_.max_clients; }
 
  private:
   void OnAccept(std::unique_ptr<net::TcpConnection> conn);
   void OnSessionClosed(uint64_t id);
   // Closes clients idle past limits.client_idle_ms (Redis's `timeout`), as Redis does: no reply.
   void SweepIdle();
+  void StartIdleSweep();
+  // A warning for refused connections at max_clients, rate-limited.
+  void LogLimitHit();
 
   net::EventLoop& loop_;
   WorkerOptions options_;
@@ -71,6 +99,9 @@ class Worker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<net::TcpConnection>> refused_;
   std::unique_ptr<net::TcpListener> listener_;
   std::unique_ptr<net::Timer> idle_timer_;
+  std::unique_ptr<net::Timer> drain_timer_;
+  uint64_t last_limit_log_ms_ = 0;
+  uint64_t refused_since_log_ = 0;
 };
 
 }  // namespace slotproxy::session

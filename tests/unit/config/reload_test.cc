@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "config/loader.h"
+#include "config/log_level.h"
 #include "test_util.h"
 
 namespace slotproxy::config {
@@ -73,6 +74,19 @@ TEST_CASE("MergeLive takes the live part from the new config and keeps the rest 
   CHECK(LiveChanges(merged, loaded).empty());
   CHECK(RestartOnlyChanges(merged, loaded) ==
         std::vector<std::string>{"listen", "pool", "metrics"});
+}
+
+}  // namespace
+}  // namespace slotproxy::config
+
+namespace slotproxy::config {
+namespace {
+
+TEST_CASE("ToLogLevel maps each config level to the logger's") {
+  CHECK(ToLogLevel(LogLevel::kDebug) == log::Level::kDebug);
+  CHECK(ToLogLevel(LogLevel::kVerbose) == log::Level::kVerbose);
+  CHECK(ToLogLevel(LogLevel::kNotice) == log::Level::kNotice);
+  CHECK(ToLogLevel(LogLevel::kWarning) == log::Level::kWarning);
 }
 
 }  // namespace
