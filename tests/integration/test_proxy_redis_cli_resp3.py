@@ -1,9 +1,10 @@
 """redis-cli in RESP3 mode (`redis-cli -3`, which opens with HELLO 3) as a real client: one
 script of commands (strings, a hash as a RESP3 map, sets, sorted sets WITH SCORES as doubles,
-INFO keyspace, DBSIZE, CONFIG GET, HELLO 3, errors) fed to redis-cli on stdin against the proxy
-on its embedded shards and the proxy in front of a real 3-master Redis Cluster. What redis-cli
-prints must be identical to what it prints for a standalone redis-server 7.0, both in its
-type-annotated form (--no-raw) and its raw form.
+INFO keyspace, DBSIZE, CONFIG GET, HELLO 3, errors) fed to redis-cli on stdin, and SUBSCRIBE to
+two channels with a PUBLISH to each (RESP3 push messages), against the proxy on its embedded
+shards and the proxy in front of a real 3-master Redis Cluster. What redis-cli prints must be
+identical to what it prints for a standalone redis-server 7.0, both in its type-annotated form
+(--no-raw) and its raw form.
 
 Normalised, because they legitimately differ between servers: HELLO's id and version, the
 order of a set's members (unspecified in Redis; 7.0 orders a hashtable set by a random seed),
@@ -19,10 +20,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_proxy_client as targets  # noqa: E402
+from harness import RawClient, wait_until  # noqa: E402
 
 # One command per line, as redis-cli reads them from stdin. Keys spread over several slots.
 SCRIPT = [
@@ -124,6 +128,34 @@ def pin_deliberate(cmd, want):
     return [table.get(ln, ln) for ln in want]
 
 
+def subscribe_output(port, raw):
+    """What `redis-cli -3 SUBSCRIBE` prints for two channels (on two slots) and one message
+    published to each through a second connection, the second sent after the first arrived."""
+    argv = ["redis-cli", "-3", "-p", str(port)] + ([] if raw else ["--no-raw"])
+    argv += ["SUBSCRIBE", "cli3:c1", "cli3:c2"]
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True)
+
+        def printed():
+            out.seek(0)
+            return out.read()
+
+        try:
+            wait_until(lambda: printed().count("cli3:c2") >= 1, timeout=10,
+                       what=f"redis-cli -3 SUBSCRIBE on {port}")
+            with RawClient(port) as pub:
+                for channel, message in (("cli3:c1", "hello"), ("cli3:c2", "x y")):
+                    pub.call("PUBLISH", channel, message)
+                    wait_until(lambda: message in printed(), timeout=10,
+                               what=f"{message!r} printed by redis-cli on {port}")
+            time.sleep(0.2)  # a duplicate delivery would be printed in this window
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        return printed().replace("\r\n", "\n").rstrip("\n").split("\n")
+
+
 def compare(port, ref_port, label):
     failures = []
     for raw in (False, True):
@@ -137,6 +169,10 @@ def compare(port, ref_port, label):
             if g != w:
                 diff = "\n".join(difflib.unified_diff(w, g, "redis-server", label, lineterm=""))
                 failures.append(f"{label} {mode} `{cmd}`:\n{diff}")
+        got, want = subscribe_output(port, raw), subscribe_output(ref_port, raw)
+        if got != want:
+            diff = "\n".join(difflib.unified_diff(want, got, "redis-server", label, lineterm=""))
+            failures.append(f"{label} {mode} SUBSCRIBE + PUBLISH:\n{diff}")
     return failures
 
 
