@@ -13,6 +13,7 @@
 
 #include "command/command_table.h"
 #include "metrics/proxy_metrics.h"
+#include "unit/metrics/promtool_util.h"
 
 namespace slotproxy::metrics {
 namespace {
@@ -85,6 +86,11 @@ TEST_CASE("http: /metrics, /healthz and /readyz on one OS-picked port", "[metric
         std::string::npos);
   CHECK(m.body.find("slotproxy_client_connections 4") != std::string::npos);
   CHECK(m.body.find("process_open_fds") != std::string::npos);
+  // What Prometheus would scrape, prometheus-cpp's own exposer_* families included, lints clean.
+  if (auto lint = testing::Promtool(m.body)) {
+    INFO(lint->output);
+    CHECK(lint->exit_code == 0);
+  }
 
   HttpReply h = Get(server->port(), "/healthz");
   CHECK(h.status == 200);

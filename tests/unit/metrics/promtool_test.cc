@@ -1,9 +1,5 @@
 // The exposition text (proxy and embedded shards merged, as on the proxy's /metrics) passes
 // Prometheus's own linter, `promtool check metrics` (skipped when promtool is not installed).
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -13,12 +9,13 @@
 #include "metrics/proxy_metrics.h"
 #include "metrics/shard_metrics.h"
 #include "prometheus/text_serializer.h"
+#include "unit/metrics/promtool_util.h"
 
 namespace slotproxy::metrics {
 namespace {
 
 TEST_CASE("exposition passes promtool check metrics", "[metrics]") {
-  if (access("/usr/bin/promtool", X_OK) != 0) {
+  if (!testing::Promtool("")) {
     WARN("promtool not installed: skipped");
     return;
   }
@@ -38,25 +35,11 @@ TEST_CASE("exposition passes promtool check metrics", "[metrics]") {
   std::ostringstream text;
   prometheus::TextSerializer().Serialize(text, merged->Collect());
 
-  char path[] = "/tmp/metrics_promtool.XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  close(fd);
-  {
-    std::ofstream out(path);
-    out << text.str();
-  }
-  std::string cmd = "timeout 60 /usr/bin/promtool check metrics < " + std::string(path) + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string output;
-  char buf[512];
-  while (fgets(buf, sizeof(buf), p) != nullptr) output += buf;
-  int rc = pclose(p);
-  unlink(path);
-  INFO(output);
-  CHECK(rc == 0);
-  CHECK(output.empty());  // no lint findings either
+  auto lint = testing::Promtool(text.str());
+  REQUIRE(lint);
+  INFO(lint->output);
+  CHECK(lint->exit_code == 0);
+  CHECK(lint->output.empty());  // no lint findings either
 }
 
 }  // namespace
