@@ -356,5 +356,50 @@ class ScriptClients(unittest.TestCase):
                 r.eval("return redis.call('nosuch')", 0)
 
 
+class ScriptAof(unittest.TestCase):
+    """A script's writes reach the append-only file as the commands it ran: after a restart the
+    shard replays them to the same data."""
+
+    def test_script_effects_survive_restart(self):
+        workdir = tempfile.mkdtemp(prefix="shard-scripts-aof-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        port = harness.free_port()
+        argv = [harness.binary("shard"), "--port", str(port), "--bind", "127.0.0.1", "--dir",
+                workdir, "--appendonly", "yes", "--appendfsync", "always"]
+        script = ("redis.call('set', KEYS[1], ARGV[1]) "
+                  "redis.call('incrby', KEYS[1], 10) "
+                  "redis.call('hset', KEYS[2], 'f', 'v', 'g', 'w') "
+                  "redis.call('hdel', KEYS[2], 'g') "
+                  "redis.call('set', KEYS[3], 'tmp', 'EX', 1000) "
+                  "redis.call('rpush', KEYS[4], 'a', 'b', 'c') "
+                  "redis.call('lpop', KEYS[4]) "
+                  "redis.set_repl(redis.REPL_NONE) "
+                  "redis.call('set', KEYS[5], 'not logged') "
+                  "return redis.call('get', KEYS[1])")
+        keys = ["{s}n", "{s}h", "{s}t", "{s}l", "{s}x"]
+        with harness.Process(argv, log_name="shard-scripts-aof") as proc:
+            harness.wait_until(lambda: proc.alive() and _answers(port), timeout=15,
+                               what="shard start")
+            with harness.RawClient(port) as c:
+                self.assertEqual(c.call("EVAL", script, "5", *keys, "5"), b"$2\r\n15\r\n")
+                self.assertEqual(c.call("EVAL_RO", "return redis.call('get', KEYS[1])", "1",
+                                        keys[0]), b"$2\r\n15\r\n")
+        with harness.Process(argv, log_name="shard-scripts-aof") as proc:
+            harness.wait_until(lambda: proc.alive() and _answers(port), timeout=15,
+                               what="shard restart")
+            with harness.RawClient(port) as c:
+                self.assertEqual(c.call("GET", keys[0]), b"$2\r\n15\r\n")
+                self.assertEqual(c.call("HGETALL", keys[1]), b"*2\r\n$1\r\nf\r\n$1\r\nv\r\n")
+                self.assertEqual(c.call("GET", keys[2]), b"$3\r\ntmp\r\n")
+                ttl = int(c.call("TTL", keys[2])[1:-2])
+                self.assertTrue(0 < ttl <= 1000, ttl)
+                self.assertEqual(c.call("LRANGE", keys[3], "0", "-1"),
+                                 b"*2\r\n$1\r\nb\r\n$1\r\nc\r\n")
+                self.assertEqual(c.call("EXISTS", keys[4]), b":0\r\n")
+        with open(os.path.join(workdir, "appendonly.aof"), "rb") as f:
+            aof = f.read().lower()
+        self.assertNotIn(b"eval", aof)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
