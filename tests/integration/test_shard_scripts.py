@@ -240,6 +240,38 @@ class ScriptDifferential(unittest.TestCase):
             "return string.rep('x', 3)", "return string.format('%d', 3)",
         ], "0")
 
+    def test_cjson(self):
+        self.eval_all([
+            "return cjson.encode({1,2,3})", "return cjson.encode({a=1})", "return cjson.encode({})",
+            "return cjson.encode('a/b\"c\\\\d\\n\\t\\1\\127')", "return cjson.encode(1.5)",
+            "return cjson.encode(0.1)", "return cjson.encode(123456789012345)",
+            "return cjson.encode(-0.0)", "return cjson.encode(1/0)", "return cjson.encode(nil)",
+            "return cjson.encode(cjson.null)", "return cjson.encode(true)",
+            "return cjson.encode({1,nil,3})", "return cjson.encode({[1]=1,[20]=2})",
+            "return cjson.encode({[1.5]=1})", "return cjson.encode({[true]=1})",
+            "return cjson.encode(function() end)", "return cjson.encode({a={b={c=1}}})",
+            "return cjson.encode()", "return cjson.encode(1, 2)", "return cjson.encode({[2]='x'})",
+            "return cjson.encode('\\200\\255')", "return cjson.encode(1e300)",
+            "return cjson.encode({1, {2, {}}, 'x'})",
+            "local t = {} t[1] = t return cjson.encode(t)",
+            "return cjson.decode('[1,2,3]')", "return cjson.decode('{\"a\":5}').a",
+            "return cjson.decode('\"x\\\\u00e9\\\\/\"')", "return cjson.decode('1.5')",
+            "return type(cjson.decode('null'))", "return cjson.decode('null') == cjson.null",
+            "return cjson.decode('[1,')", "return cjson.decode('bad')",
+            "return cjson.decode('{1:2}')", "return cjson.decode('{\"a\" 2}')",
+            "return cjson.decode('[1 2]')", "return cjson.decode('1 2')", "return cjson.decode('')",
+            "return cjson.decode('\"abc')", "return cjson.decode('01')", "return cjson.decode('-')",
+            "return cjson.decode('[1e2, -0.5, 1E+2]')", "return tostring(cjson.decode('10'))",
+            "return cjson.decode('\"\\\\ud83d\\\\ude00\"')", "return cjson.decode('\"\\\\x\"')",
+            "return cjson.decode('{}')", "return #cjson.decode('[]')",
+            "return cjson.decode(' [true, false] ')", "return cjson.decode()",
+            "return cjson.decode(5)", "return cjson.decode('0x10')", "return cjson.decode('+1')",
+            "return cjson.decode('Infinity')", "return cjson.decode('nan')",
+            "return cjson.decode('1.')", "return cjson.decode('[[[[1]]]]')[1][1][1][1]",
+            "return cjson.decode(string.rep('[', 1001))",
+            "return cjson.decode(cjson.encode({x={1,2,{y='z'}}})).x[3].y",
+        ], "0")
+
     def test_math_random_sequence(self):
         # Both servers are fresh and no other test calls math.random: the same generator state.
         self.eval_all(["return math.random(100)", "return {math.random(100), math.random(100)}",

@@ -254,6 +254,15 @@ TEST_CASE("the sandbox: no os/io/loaders, read-only globals and libraries") {
                "bit.tohex(255), bit.bnot(0), bit.arshift(-16, 2), bit.rshift(-1, 28)}") ==
         "*8\r\n:15\r\n:3\r\n:2\r\n:16\r\n$8\r\n000000ff\r\n:-1\r\n:-4\r\n:15\r\n");
   CHECK(r.Eval("return type(gcinfo())") == "$6\r\nnumber\r\n");
+  CHECK(r.Eval("return cjson.encode({1, 'a/b', {}, {k=true}})") ==
+        "$24\r\n[1,\"a\\/b\",{},{\"k\":true}]\r\n");
+  CHECK(r.Eval("return cjson.decode('{\"a\":[1,2.5,null]}').a[2] * 2") == ":5\r\n");
+  std::string j = "return cjson.decode('[1 2]')";
+  CHECK(r.Eval(j) ==
+        "-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4" +
+            At(j) + "\r\n");
+  CHECK(r.Eval("local ok = pcall(function() cjson.encode = nil end) return type(cjson.encode)") ==
+        "$8\r\nfunction\r\n");
   // Nothing a script does survives into the next one.
   r.Eval("local ok = pcall(function() x = 1 end)");
   CHECK(r.Eval("return rawget(_G, 'x')") == "$-1\r\n");

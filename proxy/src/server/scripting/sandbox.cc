@@ -308,7 +308,8 @@ lua_State* NewSandbox() {
   int g = lua_gettop(L);
   FillGlobals(L, rg, g);
   RegisterRedisApi(L);  // G.redis
-  for (const char* name : {"string", "table", "math", "coroutine", "bit", "redis"}) {
+  RegisterCjson(L);     // G.cjson
+  for (const char* name : {"string", "table", "math", "coroutine", "bit", "redis", "cjson"}) {
     ProtectLibrary(L, rg, g, name);
   }
   // Strings' methods resolve through the read-only string library.

@@ -32,4 +32,7 @@ int ErrorHandler(lua_State* L);
 // Registers the `redis` table (redis_api.cc) into the sandbox globals table at the top.
 void RegisterRedisApi(lua_State* L);
 
+// Registers the `cjson` table (cjson.cc) into the sandbox globals table at the top.
+void RegisterCjson(lua_State* L);
+
 }  // namespace slotproxy::server::scripting
