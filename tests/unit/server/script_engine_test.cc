@@ -16,6 +16,8 @@
 namespace slotproxy::server::scripting {
 namespace {
 
+using namespace std::string_literals;
+
 // Answers redis.call with canned replies keyed by the lowercase command name; records calls.
 class FakeHost final : public ScriptHost {
  public:
@@ -257,6 +259,11 @@ TEST_CASE("the sandbox: no os/io/loaders, read-only globals and libraries") {
   CHECK(r.Eval("return cjson.encode({1, 'a/b', {}, {k=true}})") ==
         "$24\r\n[1,\"a\\/b\",{},{\"k\":true}]\r\n");
   CHECK(r.Eval("return cjson.decode('{\"a\":[1,2.5,null]}').a[2] * 2") == ":5\r\n");
+  CHECK(r.Eval("return cmsgpack.pack({1, 'a', {k=-200}}, 1.5)") ==
+        "$15\r\n\x93\x01\xa1\x61\x81\xa1k\xd1\xff\x38\xca\x3f\xc0\x00\x00\r\n"s);
+  CHECK(r.Eval("return {cmsgpack.unpack(cmsgpack.pack({a={1, 2}}, 'x'))}") ==
+        "*2\r\n*0\r\n$1\r\nx\r\n");
+  CHECK(r.Eval("return cmsgpack.unpack(cmsgpack.pack({a={1, 2}})).a[2]") == ":2\r\n");
   std::string j = "return cjson.decode('[1 2]')";
   CHECK(r.Eval(j) ==
         "-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4" +

@@ -309,7 +309,9 @@ lua_State* NewSandbox() {
   FillGlobals(L, rg, g);
   RegisterRedisApi(L);  // G.redis
   RegisterCjson(L);     // G.cjson
-  for (const char* name : {"string", "table", "math", "coroutine", "bit", "redis", "cjson"}) {
+  RegisterCmsgpack(L);  // G.cmsgpack
+  for (const char* name :
+       {"string", "table", "math", "coroutine", "bit", "redis", "cjson", "cmsgpack"}) {
     ProtectLibrary(L, rg, g, name);
   }
   // Strings' methods resolve through the read-only string library.

@@ -35,4 +35,7 @@ void RegisterRedisApi(lua_State* L);
 // Registers the `cjson` table (cjson.cc) into the sandbox globals table at the top.
 void RegisterCjson(lua_State* L);
 
+// Registers the `cmsgpack` table (cmsgpack.cc) into the sandbox globals table at the top.
+void RegisterCmsgpack(lua_State* L);
+
 }  // namespace slotproxy::server::scripting
