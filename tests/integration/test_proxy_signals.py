@@ -18,6 +18,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -40,6 +42,7 @@ class Proxy:
         self.port = harness.free_port()
         self.config = os.path.join(self.dir, "proxy.yaml")
         self.log_path = os.path.join(self.dir, "proxy.log")
+        self.extra = extra  # kept by rewrite()
         write_config(self.config, self.port, self.dir, extra)
         self.proc = subprocess.Popen([harness.binary("proxy"), "-c", self.config], cwd=self.dir,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -55,7 +58,7 @@ class Proxy:
                            what=f"log line {text!r} x{count}")
 
     def rewrite(self, extra, **kw):
-        write_config(self.config, self.port, self.dir, extra, **kw)
+        write_config(self.config, self.port, self.dir, self.extra + extra, **kw)
 
     def close(self):
         if self.proc.poll() is None:
@@ -189,11 +192,29 @@ def check_drain_timeout():
         p.close()
 
 
+def check_reload_metrics(p, metrics_port):
+    """slotproxy_config_reloads_total counts the reloads by result (when metrics are wired)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except (urllib.error.URLError, OSError) as e:
+        print(f"SKIPPED reload metrics: /metrics not served ({e})")
+        return
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("slotproxy_config_reloads_total{"):
+            name, value = line.rsplit(" ", 1)
+            values[name.split('result="')[1].split('"')[0]] = float(value)
+    assert values.get("ok") == 4 and values.get("failed") == 1, values
+
+
 def main():
-    p = Proxy()
+    metrics_port = harness.free_port()
+    p = Proxy(f"metrics: {{listen: 127.0.0.1:{metrics_port}}}\n")
     try:
         check_reload(p)
         check_refused(p)
+        check_reload_metrics(p, metrics_port)
         p.proc.send_signal(signal.SIGTERM)
         assert p.proc.wait(15) == 0
     finally:

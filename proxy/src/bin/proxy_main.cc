@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,8 @@
 #include "config/config.h"
 #include "config/log_level.h"
 #include "log/logger.h"
+#include "metrics/http_server.h"
+#include "metrics/proxy_metrics.h"
 #include "net/address.h"
 #include "net/event_loop.h"
 #include "net/signal_watcher.h"
@@ -129,14 +132,27 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// SIGHUP results, read by the metrics scrape thread.
+struct ReloadCounts {
+  std::atomic<uint64_t> ok{0};
+  std::atomic<uint64_t> failed{0};
+};
+
+int64_t Us(config::Duration d) {
+  return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
 // The main thread's side of a running proxy: signals, the graceful drain and config reloads.
 class Controller {
  public:
   Controller(net::EventLoop& loop, session::ProxyServer& server, log::Logger& logger,
-             config::ProxyCli cli, config::ProxyConfig running)
+             metrics::ProxyMetrics& metrics, ReloadCounts& reloads, config::ProxyCli cli,
+             config::ProxyConfig running)
       : loop_(loop),
         server_(server),
         logger_(logger),
+        metrics_(metrics),
+        reloads_(reloads),
         cli_(std::move(cli)),
         running_(std::move(running)),
         signals_(loop),
@@ -148,9 +164,6 @@ class Controller {
     (void)signals_.Watch(SIGINT, [this](int sig) { OnStop(sig); });
     (void)signals_.Watch(SIGHUP, [this](int) { Reload(); });
   }
-
-  uint64_t reloads_ok() const { return reloads_ok_; }
-  uint64_t reloads_failed() const { return reloads_failed_; }
 
  private:
   void OnStop(int sig) {
@@ -193,6 +206,8 @@ class Controller {
   net::EventLoop& loop_;
   session::ProxyServer& server_;
   log::Logger& logger_;
+  metrics::ProxyMetrics& metrics_;
+  ReloadCounts& reloads_;
   config::ProxyCli cli_;
   config::ProxyConfig running_;
   net::SignalWatcher signals_;
@@ -200,20 +215,18 @@ class Controller {
   bool stopping_ = false;
   uint64_t deadline_ms_ = 0;
   int quiet_checks_ = 0;
-  uint64_t reloads_ok_ = 0;
-  uint64_t reloads_failed_ = 0;
 };
 
 void Controller::Reload() {
   if (cli_.config_path.empty()) {
-    ++reloads_failed_;
+    reloads_.failed.fetch_add(1);
     logger_.Warning("Received SIGHUP, but the proxy was started without -c: nothing to reload");
     return;
   }
   logger_.Notice("Received SIGHUP, reloading {}", cli_.config_path);
   Result<config::ProxyConfig> next = config::ResolveProxyConfig(cli_);
   if (!next.ok()) {
-    ++reloads_failed_;
+    reloads_.failed.fetch_add(1);
     std::string why = next.status().message();
     while (!why.empty() && why.back() == '\n') why.pop_back();
     for (char& c : why) c = c == '\n' ? ';' : c;
@@ -230,11 +243,13 @@ void Controller::Reload() {
     (later ? pending : applied).push_back(key);
   }
   server_.ApplyLive({LimitsFrom(next.value()), next.value().limits.max_clients});
+  metrics_.slowlog().SetMaxLen(static_cast<size_t>(next.value().slowlog.max_len));
+  metrics_.slowlog().SetThresholdUs(Us(next.value().slowlog.threshold));
   logger_.SetLevel(config::ToLogLevel(next.value().log.level));
   Status reopened = logger_.Reopen(next.value().log.file);
   if (!reopened.ok()) logger_.Warning("Log destination kept: {}", reopened.message());
   running_ = config::MergeLive(running_, next.value());
-  ++reloads_ok_;
+  reloads_.ok.fetch_add(1);
   logger_.Notice("Config reloaded: applied: {}", applied.empty() ? "(no change)" : Join(applied));
   if (!pending.empty()) {
     logger_.Warning("Config reload: not applied to the running proxy, restart to apply: {}",
@@ -316,6 +331,44 @@ void LearnCommands(const config::ProxyConfig& cfg, const session::ProxyServerOpt
   }
 }
 
+// The gauges /metrics reads from the running server (scrape thread; all cheap and atomic).
+void WireGauges(session::ProxyServer& server, ReloadCounts& reloads, metrics::ProxyMetrics& pm) {
+  pm.SetClientConnections([&server] { return static_cast<double>(server.ConnectedClients()); });
+  pm.SetPendingRequests([&server] { return static_cast<double>(server.PendingRequests()); });
+  pm.SetSlotMapVersion([&server] { return static_cast<double>(server.SlotMapVersion()); });
+  pm.SetSlotMapAgeSeconds([&server] { return server.SlotMapAgeSeconds(); });
+  pm.SetSlotsPerNode([&server] {
+    std::vector<metrics::LabeledValue> out;
+    for (auto& [node, slots] : server.SlotsPerNode()) out.push_back({node, slots});
+    return out;
+  });
+  pm.SetConfigReloads([&reloads] {
+    return std::vector<metrics::LabeledValue>{
+        {"ok", static_cast<double>(reloads.ok.load())},
+        {"failed", static_cast<double>(reloads.failed.load())}};
+  });
+}
+
+// /metrics, /healthz (every worker loop ticked within 5 s) and /readyz (listening, not
+// draining, every slot served) on metrics.listen; null when the port is 0.
+Result<std::unique_ptr<metrics::MetricsHttpServer>> StartHttp(const config::ProxyConfig& cfg,
+                                                              session::ProxyServer& server,
+                                                              metrics::ProxyMetrics& pm,
+                                                              log::Logger& logger) {
+  metrics::HttpOptions ho;
+  ho.host = cfg.metrics.listen.host;
+  ho.port = cfg.metrics.listen.port;
+  ho.collectables = {pm.collectable(), pm.registry()};
+  ho.liveness = [&pm] { return pm.LivenessProblem(5000); };
+  ho.readiness = [&server] { return server.ReadinessProblem(); };
+  auto http = metrics::MetricsHttpServer::Start(std::move(ho));
+  if (http.ok() && http.value()) {
+    logger.Notice("Metrics on http://{}/metrics (/healthz, /readyz)",
+                  net::FormatHostPort(cfg.metrics.listen.host, http.value()->port()));
+  }
+  return http;
+}
+
 int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger& logger) {
   logger.Notice("slotproxy version={}, bits={}, pid={}, just started", kVersion, sizeof(void*) * 8,
                 static_cast<long>(getpid()));
@@ -329,7 +382,16 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   std::unique_ptr<command::CommandTable> table = command::CommandTable::CreateBuiltIn();
   LearnCommands(cfg, options, logger, table.get());
   table->Freeze();
+  metrics::ProxyMetrics::Options mo;
+  mo.workers = static_cast<size_t>(options.workers);
+  mo.max_commands = metrics::CountCommandRows(*table);
+  mo.slowlog_max_len = static_cast<size_t>(cfg.slowlog.max_len);
+  mo.slowlog_threshold_us = Us(cfg.slowlog.threshold);
+  metrics::ProxyMetrics pm(mo);
+  for (size_t i = 0; i < mo.workers; ++i) options.stats.push_back(&pm.worker(i));
+  options.heartbeat = [&pm](size_t i) { pm.worker(i).Heartbeat(); };
   session::ProxyServer server(*table, options);
+  ReloadCounts reloads;
   Status topology;
   Status st = server.Start(&topology);
   if (!st.ok()) {
@@ -339,14 +401,22 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   if (!topology.ok()) logger.Warning("{} (serving anyway, retrying)", topology.message());
   logger.Notice("Ready to accept connections on {} with {} worker(s)",
                 net::FormatHostPort(cfg.listen.host, server.port()), options.workers);
+  WireGauges(server, reloads, pm);
+  Result<std::unique_ptr<metrics::MetricsHttpServer>> http = StartHttp(cfg, server, pm, logger);
+  if (!http.ok()) {
+    logger.Warning("Metrics endpoint: {}", http.status().message());
+    server.Stop();
+    return 1;
+  }
   {
     net::EventLoop loop;
     {
-      Controller controller(loop, server, logger, cli, cfg);
+      Controller controller(loop, server, logger, pm, reloads, cli, cfg);
       controller.Install();
       loop.Run();
     }
   }
+  http.value().reset();  // no scrape may reach the server or the metrics from here on
   server.Stop();
 #ifdef SLOTPROXY_HAS_EMBEDDED
   if (shards) shards->Stop();

@@ -29,6 +29,7 @@ Status ProxyServer::Start(Status* topology_status) {
   wopts.log = options_.log;
   workers_.assign(static_cast<size_t>(options_.workers), nullptr);
   busy_ = std::make_unique<std::atomic<size_t>[]>(static_cast<size_t>(options_.workers));
+  pending_ = std::make_unique<std::atomic<size_t>[]>(static_cast<size_t>(options_.workers));
   wopts.fill_info = [this](ProxyInfoInput* in) { FillInfo(in); };
   auto refresh = [this] {
     backend::TopologyManager* tm = topology_.load(std::memory_order_acquire);
@@ -46,6 +47,11 @@ Status ProxyServer::Start(Status* topology_status) {
     o.listen.exclusive = (i == 0);  // the others join the first one's port
     if (i > 0) o.listen.port = port_;
     if (static_cast<size_t>(i) < options_.stats.size()) o.stats = options_.stats[i];
+    o.tick = [this, i] {
+      const size_t n = static_cast<size_t>(i);
+      pending_[n].store(workers_[n]->PendingRequests(), std::memory_order_relaxed);
+      if (options_.heartbeat) options_.heartbeat(n);
+    };
     const bool first = (i == 0);
     thread->Start([this, i, o, first, discover, refresh, first_map, mine](net::EventLoop& loop) {
       auto worker = std::make_unique<Worker>(loop, holder_, table_, o, shared_);
@@ -89,6 +95,7 @@ Status ProxyServer::Start(Status* topology_status) {
   } else if (topology_status != nullptr) {
     *topology_status = Status::Error("no cluster topology yet");
   }
+  listening_.store(true);
   return Status();
 }
 
@@ -141,13 +148,63 @@ LiveSettings ProxyServer::live() const {
   return live_;
 }
 
+size_t ProxyServer::PendingRequests() const {
+  size_t total = 0;
+  for (size_t i = 0; i < workers_.size(); ++i) total += pending_[i].load(std::memory_order_relaxed);
+  return total;
+}
+
+uint64_t ProxyServer::SlotMapVersion() const {
+  cluster::SlotMapPtr map = holder_.Load();
+  return map ? map->version() : 0;
+}
+
+double ProxyServer::SlotMapAgeSeconds() const {
+  const int64_t at = map_published_ns_.load(std::memory_order_relaxed);
+  if (at == 0) return 0;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  return static_cast<double>(now - at) / 1e9;
+}
+
+std::vector<std::pair<std::string, double>> ProxyServer::SlotsPerNode() const {
+  std::vector<std::pair<std::string, double>> out;
+  cluster::SlotMapPtr map = holder_.Load();
+  if (!map) return out;
+  std::vector<double> counts(map->node_count(), 0);
+  for (uint32_t slot = 0; slot < 16384; ++slot) {
+    const cluster::NodeIndex owner = map->OwnerOf(static_cast<uint16_t>(slot));
+    if (owner != cluster::kNoNode && owner < counts.size()) counts[owner] += 1;
+  }
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const cluster::Node& n = map->node(static_cast<cluster::NodeIndex>(i));
+    if (n.role == cluster::NodeRole::kMaster) out.emplace_back(n.Address(), counts[i]);
+  }
+  return out;
+}
+
+std::string ProxyServer::ReadinessProblem() const {
+  if (draining_.load()) return "shutting down";
+  if (!listening_.load()) return "not listening yet";
+  cluster::SlotMapPtr map = holder_.Load();
+  if (!map) return "cluster topology not known yet";
+  if (map->covered_slots() < 16384) {
+    return "cluster topology serves " + std::to_string(map->covered_slots()) + " of 16384 slots";
+  }
+  return "";
+}
+
 void ProxyServer::WatchTopology(net::EventLoop& loop) {
-  if (!options_.log) return;
   topology_timer_ = std::make_unique<net::Timer>(loop);
   auto check = [this] {
     cluster::SlotMapPtr map = holder_.Load();
     if (!map || map == logged_map_) return;
-    LogTopology(logged_map_, *map);
+    map_published_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count(),
+                            std::memory_order_relaxed);
+    if (options_.log) LogTopology(logged_map_, *map);
     logged_map_ = std::move(map);
   };
   check();

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/topology_manager.h"
@@ -36,6 +38,8 @@ struct ProxyServerOptions {
   log::EventLog log;
   // One per worker (index = worker number), owned by the caller; empty: no request figures.
   std::vector<metrics::WorkerStats*> stats;
+  // Runs on worker i's loop once a second (the metrics liveness heartbeat); may be null.
+  std::function<void(size_t worker)> heartbeat;
 };
 
 class ProxyServer {
@@ -72,6 +76,19 @@ class ProxyServer {
   // Any thread, for tests and logs: the settings last passed to ApplyLive (or the start ones).
   LiveSettings live() const;
 
+  // Gauges for /metrics and probes (any thread; the per-worker figures are refreshed by each
+  // worker once a second).
+  size_t PendingRequests() const;
+  // The current slot map's version (0 before the first one) and seconds since it was
+  // published (0 before the first one; measured by worker 0 within 200 ms).
+  uint64_t SlotMapVersion() const;
+  double SlotMapAgeSeconds() const;
+  // Slots owned by each node of the current map, as ("host:port", count).
+  std::vector<std::pair<std::string, double>> SlotsPerNode() const;
+  // "" when ready for traffic (listening, not draining, a topology serving every slot), else
+  // why not (the /readyz body).
+  std::string ReadinessProblem() const;
+
   int workers() const { return options_.workers; }
   uint16_t port() const { return port_; }
   cluster::SlotMapHolder& holder() { return holder_; }
@@ -93,6 +110,9 @@ class ProxyServer {
   std::vector<Worker*> workers_;
   std::unique_ptr<std::atomic<size_t>[]> busy_;
   std::atomic<bool> draining_{false};
+  std::atomic<bool> listening_{false};
+  std::unique_ptr<std::atomic<size_t>[]> pending_;  // per worker, refreshed each second
+  std::atomic<int64_t> map_published_ns_{0};        // steady clock; 0: no map yet
   mutable std::mutex live_mu_;
   LiveSettings live_;                           // guarded by live_mu_
   std::unique_ptr<net::Timer> topology_timer_;  // worker 0's loop

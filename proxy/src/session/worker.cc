@@ -21,6 +21,10 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
     for (auto& [id, session] : sessions_) visit(session->local());
   };
   StartIdleSweep();
+  if (options_.tick) {
+    tick_timer_ = std::make_unique<net::Timer>(loop_);
+    tick_timer_->StartRepeating(1000, [this] { options_.tick(); });
+  }
 }
 
 void Worker::StartIdleSweep() {
@@ -41,6 +45,12 @@ void Worker::BeginDrain(std::atomic<size_t>* busy) {
   drain_timer_ = std::make_unique<net::Timer>(loop_);
   drain_timer_->StartRepeating(
       5, [this, busy] { busy->store(BusyCount(), std::memory_order_release); });
+}
+
+size_t Worker::PendingRequests() const {
+  size_t pending = 0;
+  for (const auto& [id, session] : sessions_) pending += session->PendingCount();
+  return pending;
 }
 
 size_t Worker::BusyCount() const {
@@ -73,6 +83,7 @@ void Worker::SweepIdle() {
 }
 
 Worker::~Worker() {
+  tick_timer_.reset();
   drain_timer_.reset();
   idle_timer_.reset();
   listener_.reset();

@@ -29,6 +29,8 @@ struct WorkerOptions {
   std::function<void(ProxyInfoInput*)> fill_info;  // proxy-wide INFO figures; may be null
   log::EventLog log;                               // events (client limit hit); default: not logged
   metrics::WorkerStats* stats = nullptr;  // this worker's request figures; null: not counted
+  // Runs on the loop once a second (liveness heartbeat, gauges); may be null.
+  std::function<void()> tick;
 };
 
 // What a SIGHUP reload changes on a running worker: every session reads these from the
@@ -67,6 +69,8 @@ class Worker {
   // StopAccepting(), then stores BusyCount() into *busy every few milliseconds until the
   // worker is destroyed (any thread may read it). `busy` must outlive the worker.
   void BeginDrain(std::atomic<size_t>* busy);
+  // Requests accepted and not yet answered, over every session of this worker.
+  size_t PendingRequests() const;
   // Requests accepted and not yet answered, plus sessions whose replies are not all written:
   // 0 when a shutdown can proceed without cutting a reply.
   size_t BusyCount() const;
@@ -100,6 +104,7 @@ class Worker {
   std::unique_ptr<net::TcpListener> listener_;
   std::unique_ptr<net::Timer> idle_timer_;
   std::unique_ptr<net::Timer> drain_timer_;
+  std::unique_ptr<net::Timer> tick_timer_;
   uint64_t last_limit_log_ms_ = 0;
   uint64_t refused_since_log_ = 0;
 };
