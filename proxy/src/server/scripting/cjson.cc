@@ -286,6 +286,46 @@ bool UnicodeEscape(Decoder* d, luaL_Buffer* b) {
   return true;
 }
 
+// The escape `\e` at d->pos (the backslash): appends what it stands for and moves past it;
+// false when it is not a valid escape.
+bool AddEscape(Decoder* d, luaL_Buffer* b, char e) {
+  const char* simple = nullptr;
+  switch (e) {
+    case '"':
+      simple = "\"";
+      break;
+    case '\\':
+      simple = "\\";
+      break;
+    case '/':
+      simple = "/";
+      break;
+    case 'b':
+      simple = "\b";
+      break;
+    case 'f':
+      simple = "\f";
+      break;
+    case 'n':
+      simple = "\n";
+      break;
+    case 'r':
+      simple = "\r";
+      break;
+    case 't':
+      simple = "\t";
+      break;
+    default:
+      break;
+  }
+  if (simple != nullptr) {
+    luaL_addchar(b, simple[0]);
+    d->pos += 2;
+    return true;
+  }
+  return e == 'u' && UnicodeEscape(d, b);
+}
+
 // A string token at d->pos (the quote): pushes it, or sets an error token.
 void StringToken(Decoder* d) {
   luaL_Buffer b;
@@ -308,41 +348,7 @@ void StringToken(Decoder* d) {
       continue;
     }
     char e = d->pos + 1 < d->len ? d->data[d->pos + 1] : '\0';
-    const char* simple = nullptr;
-    switch (e) {
-      case '"':
-        simple = "\"";
-        break;
-      case '\\':
-        simple = "\\";
-        break;
-      case '/':
-        simple = "/";
-        break;
-      case 'b':
-        simple = "\b";
-        break;
-      case 'f':
-        simple = "\f";
-        break;
-      case 'n':
-        simple = "\n";
-        break;
-      case 'r':
-        simple = "\r";
-        break;
-      case 't':
-        simple = "\t";
-        break;
-      default:
-        break;
-    }
-    if (simple != nullptr) {
-      luaL_addchar(&b, simple[0]);
-      d->pos += 2;
-      continue;
-    }
-    if (e == 'u' && UnicodeEscape(d, &b)) continue;
+    if (AddEscape(d, &b, e)) continue;
     luaL_pushresult(&b);
     lua_pop(d->L, 1);
     d->type = kError;

@@ -248,6 +248,59 @@ void UnpackMap(Reader* r, size_t n) {
   }
 }
 
+// The number types (0xca-0xd3); false when `c` is none of them.
+bool UnpackNumber(Reader* r, unsigned char c) {
+  lua_State* L = r->L;
+  switch (c) {
+    case 0xca: {
+      auto bits = static_cast<uint32_t>(ReadBig(r, 4));
+      float f = 0;
+      std::memcpy(&f, &bits, sizeof(f));
+      lua_pushnumber(L, static_cast<double>(f));
+      return true;
+    }
+    case 0xcb: {
+      uint64_t bits = ReadBig(r, 8);
+      double d = 0;
+      std::memcpy(&d, &bits, sizeof(d));
+      lua_pushnumber(L, d);
+      return true;
+    }
+    case 0xcc:
+      PushInteger(L, static_cast<int64_t>(ReadBig(r, 1)));
+      return true;
+    case 0xcd:
+      PushInteger(L, static_cast<int64_t>(ReadBig(r, 2)));
+      return true;
+    case 0xce:
+      PushInteger(L, static_cast<int64_t>(ReadBig(r, 4)));
+      return true;
+    case 0xcf: {
+      uint64_t v = ReadBig(r, 8);
+      if (v > static_cast<uint64_t>(INT64_MAX)) {
+        lua_pushnumber(L, static_cast<double>(v));
+      } else {
+        PushInteger(L, static_cast<int64_t>(v));
+      }
+      return true;
+    }
+    case 0xd0:
+      PushInteger(L, static_cast<int8_t>(ReadBig(r, 1)));
+      return true;
+    case 0xd1:
+      PushInteger(L, static_cast<int16_t>(ReadBig(r, 2)));
+      return true;
+    case 0xd2:
+      PushInteger(L, static_cast<int32_t>(ReadBig(r, 4)));
+      return true;
+    case 0xd3:
+      PushInteger(L, static_cast<int64_t>(ReadBig(r, 8)));
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Pushes the next object.
 void Unpack(Reader* r) {
   if (r->left == 0) Missing(r);
@@ -278,43 +331,6 @@ void Unpack(Reader* r) {
     case 0xc6:
     case 0xdb:
       return PushBytes(r, ReadBig(r, 4));
-    case 0xca: {
-      auto bits = static_cast<uint32_t>(ReadBig(r, 4));
-      float f = 0;
-      std::memcpy(&f, &bits, sizeof(f));
-      lua_pushnumber(L, static_cast<double>(f));
-      return;
-    }
-    case 0xcb: {
-      uint64_t bits = ReadBig(r, 8);
-      double d = 0;
-      std::memcpy(&d, &bits, sizeof(d));
-      lua_pushnumber(L, d);
-      return;
-    }
-    case 0xcc:
-      return PushInteger(L, static_cast<int64_t>(ReadBig(r, 1)));
-    case 0xcd:
-      return PushInteger(L, static_cast<int64_t>(ReadBig(r, 2)));
-    case 0xce:
-      return PushInteger(L, static_cast<int64_t>(ReadBig(r, 4)));
-    case 0xcf: {
-      uint64_t v = ReadBig(r, 8);
-      if (v > static_cast<uint64_t>(INT64_MAX)) {
-        lua_pushnumber(L, static_cast<double>(v));
-      } else {
-        PushInteger(L, static_cast<int64_t>(v));
-      }
-      return;
-    }
-    case 0xd0:
-      return PushInteger(L, static_cast<int8_t>(ReadBig(r, 1)));
-    case 0xd1:
-      return PushInteger(L, static_cast<int16_t>(ReadBig(r, 2)));
-    case 0xd2:
-      return PushInteger(L, static_cast<int32_t>(ReadBig(r, 4)));
-    case 0xd3:
-      return PushInteger(L, static_cast<int64_t>(ReadBig(r, 8)));
     case 0xdc:
       return UnpackArray(r, ReadBig(r, 2));
     case 0xdd:
@@ -324,7 +340,7 @@ void Unpack(Reader* r) {
     case 0xdf:
       return UnpackMap(r, ReadBig(r, 4));
     default:
-      luaL_error(L, "Bad data format in input.");
+      if (!UnpackNumber(r, c)) luaL_error(L, "Bad data format in input.");
   }
 }
 

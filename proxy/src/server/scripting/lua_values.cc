@@ -20,6 +20,45 @@ void SetField(lua_State* L, const char* name, std::string_view value) {
   lua_setfield(L, -2, name);
 }
 
+void PushValue(lua_State* L, const resp::Value& v, bool resp3);
+
+// Arrays (and pushes) become tables; RESP3 maps and sets {map=...} and {set=...}.
+void PushAggregate(lua_State* L, const resp::Value& v, bool resp3) {
+  using resp::ValueType;
+  switch (v.type) {
+    case ValueType::kArray:
+    case ValueType::kPush:
+      lua_createtable(L, static_cast<int>(v.elements.size()), 0);
+      for (size_t i = 0; i < v.elements.size(); ++i) {
+        PushValue(L, v.elements[i], resp3);
+        lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+      }
+      return;
+    case ValueType::kMap:
+      lua_createtable(L, 0, 1);
+      lua_createtable(L, 0, static_cast<int>(v.elements.size() / 2));
+      for (size_t i = 0; i + 1 < v.elements.size(); i += 2) {
+        PushValue(L, v.elements[i], resp3);
+        PushValue(L, v.elements[i + 1], resp3);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "map");
+      return;
+    case ValueType::kSet:
+      lua_createtable(L, 0, 1);
+      lua_createtable(L, 0, static_cast<int>(v.elements.size()));
+      for (const resp::Value& e : v.elements) {
+        PushValue(L, e, resp3);
+        lua_pushboolean(L, 1);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "set");
+      return;
+    default:
+      lua_pushnil(L);
+  }
+}
+
 void PushValue(lua_State* L, const resp::Value& v, bool resp3) {
   using resp::ValueType;
   lua_checkstack(L, 4);
@@ -48,31 +87,9 @@ void PushValue(lua_State* L, const resp::Value& v, bool resp3) {
       return;
     case ValueType::kArray:
     case ValueType::kPush:
-      lua_createtable(L, static_cast<int>(v.elements.size()), 0);
-      for (size_t i = 0; i < v.elements.size(); ++i) {
-        PushValue(L, v.elements[i], resp3);
-        lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-      }
-      return;
     case ValueType::kMap:
-      lua_createtable(L, 0, 1);
-      lua_createtable(L, 0, static_cast<int>(v.elements.size() / 2));
-      for (size_t i = 0; i + 1 < v.elements.size(); i += 2) {
-        PushValue(L, v.elements[i], resp3);
-        PushValue(L, v.elements[i + 1], resp3);
-        lua_settable(L, -3);
-      }
-      lua_setfield(L, -2, "map");
-      return;
     case ValueType::kSet:
-      lua_createtable(L, 0, 1);
-      lua_createtable(L, 0, static_cast<int>(v.elements.size()));
-      for (const resp::Value& e : v.elements) {
-        PushValue(L, e, resp3);
-        lua_pushboolean(L, 1);
-        lua_settable(L, -3);
-      }
-      lua_setfield(L, -2, "set");
+      PushAggregate(L, v, resp3);
       return;
     case ValueType::kDouble:
       lua_createtable(L, 0, 1);
@@ -110,9 +127,9 @@ const char* RawStringField(lua_State* L, int idx, const char* name, size_t* len)
 
 void EncodeValue(lua_State* L, resp::Protocol script_protocol, resp::Encoder& out, int depth);
 
-// The table at the top: error, status and RESP3 forms first (Redis's order), else an array.
-// Returns true when it wrote a reply of one of the keyed forms.
-bool EncodeKeyedTable(lua_State* L, resp::Protocol script_protocol, resp::Encoder& out, int depth) {
+// The error, status, double and big-number forms of the table at the top (Redis's order);
+// true when it wrote one.
+bool EncodeScalarTable(lua_State* L, resp::Encoder& out) {
   size_t len = 0;
   if (const char* s = RawStringField(L, -1, "err", &len)) {
     out.Error(std::string_view(s, len));
@@ -141,6 +158,11 @@ bool EncodeKeyedTable(lua_State* L, resp::Protocol script_protocol, resp::Encode
     lua_pop(L, 1);
     return true;
   }
+  return false;
+}
+
+// The {verbatim_string={string=, format=}} form of the table at the top.
+bool EncodeVerbatimTable(lua_State* L, resp::Encoder& out) {
   lua_pushstring(L, "verbatim_string");
   lua_rawget(L, -2);
   if (lua_type(L, -1) == LUA_TTABLE) {
@@ -158,6 +180,12 @@ bool EncodeKeyedTable(lua_State* L, resp::Protocol script_protocol, resp::Encode
     }
   }
   lua_pop(L, 1);
+  return false;
+}
+
+// The {map=...} and {set=...} forms of the table at the top.
+bool EncodeAggregateTable(lua_State* L, resp::Protocol script_protocol, resp::Encoder& out,
+                          int depth) {
   for (const char* kind : {"map", "set"}) {
     lua_pushstring(L, kind);
     lua_rawget(L, -2);
@@ -194,6 +222,13 @@ bool EncodeKeyedTable(lua_State* L, resp::Protocol script_protocol, resp::Encode
     return true;
   }
   return false;
+}
+
+// The table at the top: error, status and RESP3 forms first (Redis's order), else an array.
+// Returns true when it wrote a reply of one of the keyed forms.
+bool EncodeKeyedTable(lua_State* L, resp::Protocol script_protocol, resp::Encoder& out, int depth) {
+  return EncodeScalarTable(L, out) || EncodeVerbatimTable(L, out) ||
+         EncodeAggregateTable(L, script_protocol, out, depth);
 }
 
 void EncodeArray(lua_State* L, resp::Protocol script_protocol, resp::Encoder& out, int depth) {
