@@ -1,6 +1,7 @@
 #include "session/client_session.h"
 
 #include <cassert>
+#include <chrono>
 #include <utility>
 
 #include "cluster/crc16.h"
@@ -27,6 +28,16 @@ resp::RequestLimits MakeLimits(const SessionLimits& limits, bool authenticated) 
   // Before AUTH, Redis's pre-auth bounds: 10 arguments, 16 KB bulks, else a protocol error.
   out.unauthenticated = !authenticated;
   return out;
+}
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+bool IsErrorReply(std::string_view reply) {
+  return !reply.empty() && (reply[0] == '-' || reply[0] == '!');
 }
 
 bool StartsAuthenticated(const SessionLimits& limits) {
@@ -74,10 +85,13 @@ void ClientSession::Refuse(net::TcpConnection& conn, std::string_view error_line
 }
 
 void ClientSession::OnData(net::InputBuffer& input) {
-  graveyard_.clear();  // connections retired during earlier callbacks
+  graveyard_.clear();                              // connections retired during earlier callbacks
+  if (ctx_.stats != nullptr) batch_ns_ = NowNs();  // one clock read per batch
+  uint64_t consumed = 0;
   while (!closing_ && !input.Empty()) {
     if (pending_.size() >= ctx_.limits.max_pending) break;  // back-pressure: the rest waits
     const resp::ParseResult r = parser_.Parse(input.View());
+    consumed += r.consumed;
     if (r.status == resp::RequestStatus::kNeedMore) {
       input.Consume(r.consumed);
       break;
@@ -85,19 +99,53 @@ void ClientSession::OnData(net::InputBuffer& input) {
     if (r.status == resp::RequestStatus::kError) {
       // Redis answers the commands before the bad one, then the error, then closes.
       input.Consume(r.consumed);
+      if (ctx_.stats != nullptr) ctx_.stats->CountProtocolError();
       NewEntry();
       ReplyNow(r.ErrorReply(), /*close_after=*/true);
       closing_ = true;
       break;
     }
+    cur_args_ = r.args;
     HandleCommand(r.args);  // copies what it keeps: the views die with the input
+    cur_args_ = {};
     input.Consume(r.consumed);
     // After QUIT nothing more is read, as Redis (CLIENT_CLOSE_AFTER_REPLY).
     if (!pending_.empty() && pending_.back().close_after) closing_ = true;
   }
-  if (closing_) input.Consume(input.Size());
+  if (closing_) {
+    consumed += input.Size();
+    input.Consume(input.Size());
+  }
   FlushReady();
   UpdateBackPressure();
+  ReportBytes(consumed);
+}
+
+void ClientSession::ReportBytes(uint64_t in) {
+  if (ctx_.stats == nullptr) return;
+  // Written bytes are counted by the connection; what left since the last report.
+  const uint64_t written = conn_->BytesWritten();
+  ctx_.stats->AddBytes(in, written - reported_out_);
+  reported_out_ = written;
+}
+
+void ClientSession::RecordDone(const Entry& e, std::string_view reply,
+                               const backend::BackendRequest* request) {
+  if (!e.counted || ctx_.stats == nullptr) return;
+  const uint64_t now = NowNs();
+  const uint64_t total = now > e.start_ns ? now - e.start_ns : 0;
+  // Backend-routed requests leave within their read batch, so their wait is the total.
+  const uint64_t backend_ns = e.inflight.empty() ? 0 : total;
+  ctx_.stats->RecordCommand(e.row, total, backend_ns, IsErrorReply(reply));
+  if (total < ctx_.limits.slowlog_threshold_ns) return;
+  std::vector<std::string_view> args(cur_args_.begin(), cur_args_.end());
+  resp::RequestParser parser;
+  if (args.empty() && request != nullptr) {
+    // Rare (a slow request): the arguments are decoded back from what was sent.
+    const resp::ParseResult r = parser.Parse(request->payload);
+    if (r.status == resp::RequestStatus::kComplete) args.assign(r.args.begin(), r.args.end());
+  }
+  ctx_.stats->RecordSlow(args.data(), args.size(), total, backend_ns, local_.addr, local_.name);
 }
 
 ClientSession::Entry& ClientSession::NewEntry() { return pending_.emplace_back(); }
@@ -107,6 +155,7 @@ void ClientSession::ReplyNow(std::string bytes, bool close_after) {
   e.reply = std::move(bytes);
   e.ready = true;
   e.close_after = close_after;
+  RecordDone(e, e.reply, nullptr);
 }
 
 void ClientSession::ReplyError(std::string_view message) { ReplyNow(ErrorLine(message)); }
@@ -118,8 +167,11 @@ const LocalSession& ClientSession::local() {
 }
 
 void ClientSession::HandleCommand(std::span<const std::string_view> args) {
-  NewEntry();
+  Entry& entry = NewEntry();
   const command::CommandInfo* info = ctx_.table.Lookup(args);
+  entry.counted = ctx_.stats != nullptr;
+  entry.start_ns = batch_ns_;
+  entry.row = info;
   local_.last_ms = conn_->loop().NowMs();
   if (info == nullptr) {
     ReplyError(command::UnknownCommandError(ctx_.table, args));
@@ -358,6 +410,7 @@ void ClientSession::FinishInfo(Entry& entry) {
   resp::Encoder enc(&entry.reply, local_.protocol);
   WriteInfoReply(args, input, enc);
   entry.ready = true;
+  if (entry.inflight.empty()) RecordDone(entry, entry.reply, nullptr);  // else CompletePart
 }
 
 void ClientSession::RouteScan(std::span<const std::string_view> args) {
@@ -392,6 +445,7 @@ void ClientSession::OnBackendReply(backend::BackendRequest& request, std::string
   if (e.kind == Entry::Kind::kPlain) {
     e.inflight[0] = nullptr;
     e.outstanding = 0;
+    RecordDone(e, raw, &request);
     if (index == 0) {
       // The head: straight into the output, no copy into the entry.
       conn_->Output().append(raw);
@@ -421,6 +475,7 @@ void ClientSession::CompletePart(backend::BackendRequest& request, std::string_v
     resp::Encoder enc(&e.reply, local_.protocol);
     WriteScanReply(raw, e.scan_shard, e.scan_shards, enc);
     e.ready = true;
+    RecordDone(e, e.reply, &request);
     return;
   }
   e.parts[request.sub].assign(raw);
@@ -433,6 +488,7 @@ void ClientSession::CompletePart(backend::BackendRequest& request, std::string_v
     MergeReplies(e.merge, replies, e.key_order, enc);
     e.ready = true;
   }
+  RecordDone(e, e.reply, &request);
   e.parts.clear();
   e.key_order.clear();
 }
@@ -467,6 +523,18 @@ void ClientSession::UpdateBackPressure() {
   if (ctx_.limits.output_hard != 0 && unsent > ctx_.limits.output_hard) {
     conn_->Close();  // Redis closes a client past its output buffer hard limit
     return;
+  }
+  if (ctx_.limits.output_soft != 0 && !subs_.Any()) {
+    // Redis's soft limit: over it continuously for soft_seconds, the client is closed.
+    const uint64_t now = conn_->loop().NowMs();
+    if (unsent <= ctx_.limits.output_soft) {
+      output_soft_since_ms_ = 0;
+    } else if (output_soft_since_ms_ == 0) {
+      output_soft_since_ms_ = now;
+    } else if (now - output_soft_since_ms_ >= ctx_.limits.output_soft_seconds * 1000) {
+      conn_->Close();
+      return;
+    }
   }
   const bool over =
       pending_.size() >= ctx_.limits.max_pending || unsent >= ctx_.limits.output_high_water;

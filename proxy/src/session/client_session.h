@@ -65,6 +65,11 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
     uint32_t scan_shards = 0;
     std::vector<std::string> info_args;  // kInfo: the client's INFO arguments
     absl::InlinedVector<backend::BackendRequest*, 1> inflight;  // to detach on close
+    // Metrics (only with ctx.stats): the command's row, the clock of its read batch, and
+    // whether it is a client command at all (pushed messages are not).
+    const command::CommandInfo* row = nullptr;
+    uint64_t start_ns = 0;
+    bool counted = false;
   };
 
   void OnData(net::InputBuffer& input);
@@ -98,6 +103,11 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   void FlushReady();
   void UpdateBackPressure();
   uint64_t SeqOfBack() const { return head_seq_ + pending_.size() - 1; }
+  // Metrics for an entry whose reply is complete: RecordCommand, and RecordSlow past the
+  // threshold with the client's arguments (cur_args_ while the command is being handled, else
+  // decoded from `request`'s payload). No-op without ctx.stats.
+  void RecordDone(const Entry& e, std::string_view reply, const backend::BackendRequest* request);
+  void ReportBytes(uint64_t in);
 
   // ---- dedicated backend connections (client_session_stateful.cc) ----
   // What a request on a dedicated connection is, kept in BackendRequest::sub.
@@ -177,6 +187,12 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   bool closing_ = false;   // no more input is processed
   bool paused_ = false;
   LocalSession local_;
+  uint64_t output_soft_since_ms_ = 0;  // unsent output over limits.output_soft since (0: not)
+  // Metrics: the steady clock of the current read batch, the arguments of the command being
+  // handled (empty outside HandleCommand) and the bytes written already reported.
+  uint64_t batch_ns_ = 0;
+  std::span<const std::string_view> cur_args_;
+  uint64_t reported_out_ = 0;
 
   // Transaction state (MULTI / WATCH) and its dedicated connection.
   struct TxState {

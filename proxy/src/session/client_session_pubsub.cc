@@ -10,8 +10,9 @@
 // The proxy writes the (un)subscribe confirmations itself from the client's own subscription
 // sets (PubSubState), so counts are right whatever the connection layout. A SUBSCRIBE's reply
 // waits for the backend's confirmations (then a message published after the client saw it
-// reaches it); UNSUBSCRIBE answers at once and messages of channels the client left are
-// dropped. Lost connections and moved shard slots are re-subscribed.
+// reaches it), and so does UNSUBSCRIBE's (a PUBLISH sent after it no longer counts the client);
+// messages racing an unsubscription are dropped. The connections stay until the session ends
+// or RESETs. Lost connections and moved shard slots are re-subscribed.
 #include <strings.h>
 
 #include <utility>
@@ -132,11 +133,13 @@ void ClientSession::Subscribe(SubKind kind, std::span<const std::string_view> na
   }
   entry.outstanding = waits;
   entry.ready = waits == 0;
+  if (entry.ready) RecordDone(entry, entry.reply, nullptr);
 }
 
 void ClientSession::Unsubscribe(SubKind kind, std::span<const std::string_view> names) {
-  std::string out;
-  resp::Encoder enc(&out, local_.protocol);
+  Entry& entry = pending_.back();
+  entry.kind = Entry::Kind::kPrepared;
+  resp::Encoder enc(&entry.reply, local_.protocol);
   const std::string_view word = UnsubscribeWord(kind);
   std::vector<std::string> removed;
   if (names.empty()) {
@@ -152,25 +155,28 @@ void ClientSession::Unsubscribe(SubKind kind, std::span<const std::string_view> 
       WriteConfirmation(enc, word, name, subs_.CountFor(kind));
     }
   }
-  ReplyNow(std::move(out));
-  if (!subs_.Any()) {
-    ClosePubSub();  // closing drops every backend subscription at once
-    return;
-  }
-  if (removed.empty()) return;
-  if (kind != SubKind::kShard) {
-    if (home_link_) {
-      home_link_->conn->SendUnmatched(
-          EncodeWithNames(kind == SubKind::kChannel ? "UNSUBSCRIBE" : "PUNSUBSCRIBE", removed));
-    }
-    return;
-  }
-  for (const std::string& name : removed) {
-    std::string_view view = name;
-    if (PubSubLink* link = LinkFor(kind, name)) {
-      link->conn->SendUnmatched(EncodeWithNames("SUNSUBSCRIBE", {&view, 1}));
+  // The reply waits for the backend's confirmations, as SUBSCRIBE's does: a PUBLISH the client
+  // sends after reading it must not count this client any more.
+  const uint64_t seq = SeqOfBack();
+  uint32_t waits = 0;
+  if (!removed.empty() && kind != SubKind::kShard && home_link_) {
+    const std::string_view verb = kind == SubKind::kChannel ? "UNSUBSCRIBE" : "PUNSUBSCRIBE";
+    if (home_link_->conn->SendUnmatched(EncodeWithNames(verb, removed))) {
+      home_link_->waits.emplace_back(seq, removed.size());
+      ++waits;
     }
   }
+  for (size_t i = 0; kind == SubKind::kShard && i < removed.size(); ++i) {
+    std::string_view view = removed[i];
+    PubSubLink* link = LinkFor(kind, view);
+    if (link != nullptr && link->conn->SendUnmatched(EncodeWithNames("SUNSUBSCRIBE", {&view, 1}))) {
+      link->waits.emplace_back(seq, 1);
+      ++waits;
+    }
+  }
+  entry.outstanding = waits;
+  entry.ready = waits == 0;
+  if (entry.ready) RecordDone(entry, entry.reply, nullptr);
 }
 
 ClientSession::PubSubLink* ClientSession::LinkFor(SubKind kind, std::string_view name) {
@@ -217,10 +223,13 @@ void ClientSession::OnPush(backend::BackendConnection& conn, std::string_view ra
       return;
     case PubSubFrame::Type::kUnsubscribe:
       // Unasked for: the shard channel's slot left that node (Redis 7 tells its subscribers).
+      // The client's own unsubscriptions were removed from subs_ before they were sent.
       if (frame.kind == SubKind::kShard && subs_.Has(SubKind::kShard, frame.channel)) {
         ctx_.dispatcher.RequestRefresh();
         ScheduleResubscribe();
+        return;
       }
+      if (!link->waits.empty()) CompleteWait(*link);
       return;
     case PubSubFrame::Type::kError:
       // -MOVED to an SSUBSCRIBE (stale map): counts as its confirmation, then re-subscribe.
@@ -240,7 +249,10 @@ void ClientSession::CompleteWait(PubSubLink& link) {
   link.waits.pop_front();
   if (done == kNoEntry || done < head_seq_ || done - head_seq_ >= pending_.size()) return;
   Entry& entry = pending_[done - head_seq_];
-  if (entry.outstanding > 0 && --entry.outstanding == 0) entry.ready = true;
+  if (entry.outstanding > 0 && --entry.outstanding == 0) {
+    entry.ready = true;
+    RecordDone(entry, entry.reply, nullptr);
+  }
   FlushReady();
   UpdateBackPressure();
 }

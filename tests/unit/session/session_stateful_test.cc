@@ -3,11 +3,14 @@
 // the client reads.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/acl.h"
 #include "cluster/crc16.h"
+#include "metrics/worker_stats.h"
 #include "resp/encoder.h"
 #include "session/worker.h"
 #include "unit/session/fake_cluster.h"
@@ -24,12 +27,15 @@ struct Fixture {
   session::WorkerShared shared;
   std::unique_ptr<session::Worker> worker;
 
-  explicit Fixture(std::shared_ptr<const auth::AccessTable> access = nullptr) {
+  explicit Fixture(std::shared_ptr<const auth::AccessTable> access = nullptr,
+                   metrics::WorkerStats* stats = nullptr, uint64_t slow_ns = 10'000'000) {
     holder.Store(TwoNodeMap(a.port(), b.port()));
     session::WorkerOptions options;
     options.listen.port = 0;
     options.dispatcher.op_timeout_ms = 300;
     options.limits.access = std::move(access);
+    options.limits.slowlog_threshold_ns = slow_ns;
+    options.stats = stats;
     worker = std::make_unique<session::Worker>(loop, holder, command::CommandTable::BuiltIn(),
                                                options, shared);
     REQUIRE(worker->Listen().ok());
@@ -174,6 +180,73 @@ TEST_CASE("before AUTH a request is bounded as in Redis: more than 10 arguments 
   RunUntil(
       f.loop, [&] { return c->closed(); }, 2000);
   CHECK(c->closed());
+}
+
+// Records what the session reports.
+struct StatsRecorder final : metrics::WorkerStats {
+  struct Call {
+    std::string row;
+    uint64_t total_ns;
+    uint64_t backend_ns;
+    bool failed;
+  };
+  std::vector<Call> commands;
+  std::vector<std::string> slow;  // first argument of each slow entry
+  int protocol_errors = 0;
+  uint64_t bytes_in = 0;
+  void RecordCommand(const command::CommandInfo* row, uint64_t total_ns, uint64_t backend_ns,
+                     bool failed) override {
+    commands.push_back(
+        {row != nullptr ? std::string(row->name) : "?", total_ns, backend_ns, failed});
+  }
+  void RecordBackendRtt(std::string_view, uint64_t) override {}
+  void CountMoved() override {}
+  void CountAsk() override {}
+  void CountTryAgain() override {}
+  void CountBackendConnect(std::string_view, bool) override {}
+  void CountBackendTimeout(std::string_view) override {}
+  void CountProtocolError() override { ++protocol_errors; }
+  void AddBytes(uint64_t in, uint64_t) override { bytes_in += in; }
+  void RecordSlow(const std::string_view* args, size_t argc, uint64_t, uint64_t, std::string_view,
+                  std::string_view) override {
+    std::string line;
+    for (size_t i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(args[i]);
+    slow.push_back(line);
+  }
+};
+
+TEST_CASE("every command is reported once with its row, times and outcome") {
+  StatsRecorder stats;
+  Fixture f(nullptr, &stats, /*slow_ns=*/0);  // threshold 0: every request is "slow"
+  f.a.set_script(TxNode());
+  f.b.set_script(TxNode());
+  auto c = f.Client();
+  const std::string sent = Cmd({"PING"}) + Cmd({"GET", "b"}) + Cmd({"NOSUCH"}) +
+                           Cmd({"MGET", "a", "b"}) + Cmd({"CLIENT", "ID"});
+  c->Send(sent);
+  RunUntil(
+      f.loop, [&] { return stats.commands.size() >= 5; }, 3000);
+  REQUIRE(stats.commands.size() == 5);
+  // Reported when each reply is complete (local ones first), once each.
+  auto find = [&](const std::string& row) {
+    auto it = std::find_if(stats.commands.begin(), stats.commands.end(),
+                           [&](const StatsRecorder::Call& call) { return call.row == row; });
+    REQUIRE(it != stats.commands.end());
+    return *it;
+  };
+  CHECK(find("ping").backend_ns == 0);
+  CHECK_FALSE(find("ping").failed);
+  CHECK(find("get").backend_ns == find("get").total_ns);
+  CHECK(find("?").failed);
+  CHECK(find("mget").backend_ns > 0);
+  CHECK(find("client|id").backend_ns == 0);
+  CHECK(stats.slow.size() == 5);
+  CHECK(std::find(stats.slow.begin(), stats.slow.end(), "GET b") != stats.slow.end());
+  CHECK(stats.bytes_in == sent.size());
+  c->Send("*1\r\n$x\r\n");
+  RunUntil(
+      f.loop, [&] { return stats.protocol_errors > 0; }, 3000);
+  CHECK(stats.protocol_errors == 1);
 }
 
 }  // namespace
