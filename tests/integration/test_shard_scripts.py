@@ -233,6 +233,9 @@ class ScriptDifferential(unittest.TestCase):
         self.eval_all(["return %s" % n for n in names] + [
             "x = 1", "string.x = 1", "redis.call = nil", "rawset(_G, 'x', 1)",
             "setmetatable(_G, nil)", "local t = {}; t.x = 1; return t.x",
+            "getmetatable('').x = 1", "getmetatable('').__index = {}",
+            "return type(getmetatable(''))", "return type(getmetatable(_G))",
+            "getmetatable(_G).__newindex = nil", "return ('x'):rep(3)",
             "KEYS[2] = 'x'; return KEYS[2]", "return loadstring('return 5')()",
             "return unpack({1,2})", "return table.getn({1,2})", "return type(math.pow)",
             "return type(string.gfind)", "return type(gcinfo)", "return type(coroutine)",

@@ -248,6 +248,10 @@ TEST_CASE("the sandbox: no os/io/loaders, read-only globals and libraries") {
   CHECK(r.Eval("local f = loadstring('x = 1') f()")
             .starts_with("-ERR [string \"x = 1\"]:1: Attempt to modify a readonly table"));
   CHECK(r.Eval("return ('abc'):upper()") == "$3\r\nABC\r\n");
+  b = "getmetatable('').__index = {}";
+  CHECK(r.Eval(b) == "-ERR user_script:1: Attempt to modify a readonly table" + At(b) + "\r\n");
+  b = "getmetatable(_G).__newindex = nil";
+  CHECK(r.Eval(b) == "-ERR user_script:1: Attempt to modify a readonly table" + At(b) + "\r\n");
   CHECK(r.Eval("local n = 0 for k in pairs(string) do n = n + 1 end return n > 10") == ":1\r\n");
   CHECK(r.Eval("return {unpack({1,2})}") == "*2\r\n:1\r\n:2\r\n");
   CHECK(r.Eval("return table.getn({1,2,3})") == ":3\r\n");

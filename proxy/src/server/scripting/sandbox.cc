@@ -225,30 +225,70 @@ void WrapGlobal(lua_State* L, int rg, int g, const char* name, lua_CFunction fn)
   lua_setfield(L, g, name);
 }
 
-// Replaces G[name] (a table) by a read-only proxy of it.
-void ProtectLibrary(lua_State* L, int rg, int g, const char* name) {
-  lua_getfield(L, g, name);
-  int lib = lua_gettop(L);
-  lua_newtable(L);  // the proxy
+void MarkReadonly(lua_State* L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadonlyKey);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+// Pushes a read-only proxy of the table at `idx`: reads go through to it, writes raise, pairs
+// iterates it, and getmetatable(proxy) is false.
+void PushReadonlyProxy(lua_State* L, int rg, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_newtable(L);
   lua_createtable(L, 0, 4);
-  lua_pushvalue(L, lib);
+  lua_pushvalue(L, idx);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadonlyNewIndex);
   lua_setfield(L, -2, "__newindex");
   lua_getfield(L, rg, "next");
-  lua_pushvalue(L, lib);
+  lua_pushvalue(L, idx);
   lua_pushcclosure(L, ProxyPairs, 2);
   lua_setfield(L, -2, "__pairs");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadonlyKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  MarkReadonly(L, -1);
+}
+
+// Replaces G[name] (a table) by a read-only proxy of it.
+void ProtectLibrary(lua_State* L, int rg, int g, const char* name) {
+  lua_getfield(L, g, name);
+  PushReadonlyProxy(L, rg, -1);
   lua_setfield(L, g, name);
   lua_pop(L, 1);  // the library
+}
+
+// Strings' methods resolve through the read-only string library, and getmetatable('') gives a
+// read-only view of their metatable (Redis protects it too).
+void ProtectStringMetatable(lua_State* L, int rg, int g) {
+  lua_pushstring(L, "");
+  if (lua_getmetatable(L, -1) != 0) {
+    lua_getfield(L, g, "string");
+    lua_setfield(L, -2, "__index");
+    PushReadonlyProxy(L, rg, -1);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+// Pushes E, what scripts see as _ENV and _G: reads go to G, writes raise, and getmetatable(_G)
+// is a read-only view of its metatable.
+void PushEnvironment(lua_State* L, int rg, int g) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 3);
+  lua_pushvalue(L, g);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  PushReadonlyProxy(L, rg, -1);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  MarkReadonly(L, -1);
 }
 
 void OpenLibraries(lua_State* L) {
@@ -314,29 +354,8 @@ lua_State* NewSandbox() {
        {"string", "table", "math", "coroutine", "bit", "redis", "cjson", "cmsgpack"}) {
     ProtectLibrary(L, rg, g, name);
   }
-  // Strings' methods resolve through the read-only string library.
-  lua_pushstring(L, "");
-  if (lua_getmetatable(L, -1) != 0) {
-    lua_getfield(L, g, "string");
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-
-  lua_newtable(L);  // E: what scripts see as _ENV and _G
-  lua_createtable(L, 0, 3);
-  lua_pushvalue(L, g);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadonlyKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  ProtectStringMetatable(L, rg, g);
+  PushEnvironment(L, rg, g);
   lua_pushvalue(L, -1);
   lua_setfield(L, g, "_G");
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kEnvKey);
