@@ -223,6 +223,7 @@ class ScriptDifferential(unittest.TestCase):
             "return redis.pcall('multi')", "return redis.pcall('subscribe','x')",
             "return redis.pcall('blpop',KEYS[1],'0')", "return redis.pcall('script','load','x')",
             "return redis.pcall('config','get','maxmemory')", "return redis.pcall('client','id')",
+            "return redis.pcall('fcall','f','0')", "return redis.pcall('function','list')",
             "return redis.call('ping')", "return redis.call('echo','hi')",
             "return redis.call('select','0')",
         ], "1", k)

@@ -69,8 +69,9 @@ std::string ShardScriptHost::Call(std::span<const std::string_view> args,
   if (!command::CheckArity(*info, args.size())) {
     return "Wrong number of args calling Redis command from script";
   }
-  if (shard_.registry().Find(info) == nullptr) return "Unknown Redis command called from script";
   if (info->HasFlag(flag::kNoScript)) return "This Redis command is not allowed from script";
+  // A command of the table this shard does not implement answers like one Redis lacks.
+  if (shard_.registry().Find(info) == nullptr) return "Unknown Redis command called from script";
   if (options.read_only && (info->HasFlag(flag::kWrite) || MayReplicate(*info))) {
     return "Write commands are not allowed from read-only scripts.";
   }
