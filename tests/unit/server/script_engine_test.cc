@@ -268,6 +268,9 @@ TEST_CASE("the sandbox: no os/io/loaders, read-only globals and libraries") {
   CHECK(r.Eval("return {cmsgpack.unpack(cmsgpack.pack({a={1, 2}}, 'x'))}") ==
         "*2\r\n*0\r\n$1\r\nx\r\n");
   CHECK(r.Eval("return cmsgpack.unpack(cmsgpack.pack({a={1, 2}})).a[2]") == ":2\r\n");
+  CHECK(r.Eval("return {struct.unpack('>I2 b', struct.pack('>I2 b', 258, -1))}") ==
+        "*3\r\n:258\r\n:-1\r\n:4\r\n");
+  CHECK(r.Eval("return struct.size('!8 b d')") == ":16\r\n");
   std::string j = "return cjson.decode('[1 2]')";
   CHECK(r.Eval(j) ==
         "-ERR user_script:1: Expected comma or array end but found T_NUMBER at character 4" +

@@ -350,8 +350,9 @@ lua_State* NewSandbox() {
   RegisterRedisApi(L);  // G.redis
   RegisterCjson(L);     // G.cjson
   RegisterCmsgpack(L);  // G.cmsgpack
+  RegisterStruct(L);    // G.struct
   for (const char* name :
-       {"string", "table", "math", "coroutine", "bit", "redis", "cjson", "cmsgpack"}) {
+       {"string", "table", "math", "coroutine", "bit", "redis", "cjson", "cmsgpack", "struct"}) {
     ProtectLibrary(L, rg, g, name);
   }
   ProtectStringMetatable(L, rg, g);

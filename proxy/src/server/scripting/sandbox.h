@@ -4,7 +4,8 @@
 // "Script attempted to access nonexistent global variable 'x'" and whose writes raise "Attempt
 // to modify a readonly table" (library tables too); load / loadstring for text chunks only;
 // Lua 5.1 names scripts use (unpack, loadstring, table.getn, math.pow, math.mod, string.gfind,
-// gcinfo, bit.*); math.random / math.randomseed on a rand48 generator; the `redis` table.
+// gcinfo, bit.*); math.random / math.randomseed on a rand48 generator; the `redis`, `cjson`,
+// `cmsgpack` and `struct` tables.
 #pragma once
 
 #include <span>
@@ -37,5 +38,8 @@ void RegisterCjson(lua_State* L);
 
 // Registers the `cmsgpack` table (cmsgpack.cc) into the sandbox globals table at the top.
 void RegisterCmsgpack(lua_State* L);
+
+// Registers the `struct` table (lua_struct.cc) into the sandbox globals table at the top.
+void RegisterStruct(lua_State* L);
 
 }  // namespace slotproxy::server::scripting
