@@ -10,6 +10,7 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   redis-server redis-tools python3-redis nutcracker procps
   libssl-dev prometheus
+  python3-yaml
 )
 # Node.js runs the ioredis client test; a machine that already has node and npm (e.g. from
 # NodeSource) keeps them, since Debian's npm package conflicts with NodeSource's nodejs.
