@@ -73,15 +73,63 @@ def shard_clients(shard_ports):
     return out
 
 
+def client_line(listing, client_id):
+    for line in listing.split(b"\n"):
+        if line.startswith(b"id=%d " % client_id) or b"\r\nid=%d " % client_id in line:
+            return line
+    return b""
+
+
 def check_client(port, shards, label):
-    with RawClient(port) as a, RawClient(port) as b:
-        assert a.call("CLIENT", "SETNAME", "alpha") == b"+OK\r\n"
-        my_id = int(a.call("CLIENT", "ID")[1:-2])
-        info = a.call("CLIENT", "INFO")
-        assert b"name=alpha" in info and b"id=%d " % my_id in info, info
-        listing = b.call("CLIENT", "LIST")
-        assert b"name=alpha" in listing, (label, listing)
+    # Several connections land on both workers (SO_REUSEPORT): CLIENT LIST sees all of them.
+    clients = [RawClient(port) for _ in range(6)]
+    try:
+        ids = []
+        for i, c in enumerate(clients):
+            assert c.call("CLIENT", "SETNAME", f"c{i}") == b"+OK\r\n"
+            ids.append(int(c.call("CLIENT", "ID")[1:-2]))
+        for c in clients:
+            listing = c.call("CLIENT", "LIST")
+            for i, cid in enumerate(ids):
+                assert b"name=c%d " % i in client_line(listing, cid), (label, i, listing)
+        only = clients[0].call("CLIENT", "LIST", "ID", str(ids[3]), str(ids[5]))
+        assert only.count(b"id=") == 2, only
+        # Flags and counters: pub/sub (P) and MULTI (x) as Redis prints them.
+        clients[1].call("SUBSCRIBE", "f1", "f2")
+        clients[1].read_reply()
+        clients[2].call("MULTI")
+        clients[2].call("SET", "k", "v")
+        listing = clients[0].call("CLIENT", "LIST")
+        assert b" flags=P db=0 sub=2 psub=0 ssub=0 multi=-1 " in client_line(listing, ids[1])
+        assert b" flags=x db=0 sub=0 psub=0 ssub=0 multi=1 " in client_line(listing, ids[2])
+        assert clients[0].call("CLIENT", "LIST", "TYPE", "pubsub").count(b"id=") == 1
+        clients[2].call("DISCARD")
+        # CLIENT KILL across workers: by ID, by ADDR (old form), errors as Redis.
+        assert clients[0].call("CLIENT", "KILL", "ID", str(ids[4])) == b":1\r\n"
+        assert clients[0].call("CLIENT", "KILL", "ID", str(ids[4])) == b":0\r\n"
+        addr = client_line(clients[0].call("CLIENT", "LIST"), ids[5]).split(b" ")[1][5:]
+        assert clients[0].call("CLIENT", "KILL", addr.decode()) == b"+OK\r\n"
+        assert clients[0].call("CLIENT", "KILL", "1.2.3.4:5") == b"-ERR No such client\r\n"
+        assert clients[0].call("CLIENT", "KILL", "ID", "0") == (
+            b"-ERR client-id should be greater than 0\r\n")
+        assert clients[0].call("CLIENT", "KILL", "USER", "nobody") == (
+            b"-ERR No such user 'nobody'\r\n")
+        for victim in (clients[4], clients[5]):
+            try:
+                victim.sock.settimeout(5)
+                assert victim.read_until_eof() == b""
+            except ConnectionError:
+                pass
+        # SKIPME no: the caller is killed too, after its reply.
+        me = clients[3]
+        assert me.call("CLIENT", "KILL", "ID", str(ids[3]), "SKIPME", "no") == b":1\r\n"
+        assert me.read_until_eof() == b""
+    finally:
+        for c in clients:
+            c.close()
+    with RawClient(port) as a:
         # RESET: back to RESP2, no name, out of MULTI and of pub/sub.
+        assert a.call("CLIENT", "SETNAME", "alpha") == b"+OK\r\n"
         assert a.call("MULTI") == b"+OK\r\n"
         assert a.call("SET", "reset:k", "1") == b"+QUEUED\r\n"
         assert a.call("RESET") == b"+RESET\r\n"

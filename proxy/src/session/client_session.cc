@@ -10,6 +10,7 @@
 #include "command/key_extraction.h"
 #include "command/routing.h"
 #include "resp/encoder.h"
+#include "session/client_registry.h"
 #include "session/fanout.h"
 #include "session/scan_cursor.h"
 
@@ -61,6 +62,7 @@ ClientSession::ClientSession(SessionContext& context, uint64_t id,
   local_.laddr = conn_->LocalAddress();
   local_.created_ms = conn_->loop().NowMs();
   local_.last_ms = local_.created_ms;
+  ClientRegistry::Process().Add(id_, &conn_->loop(), this);
   conn_->SetDataCallback([this](net::InputBuffer& in) { OnData(in); });
   conn_->SetDrainCallback([this] { UpdateBackPressure(); });
   conn_->SetCloseCallback([this](const net::CloseReason&) {
@@ -72,6 +74,7 @@ ClientSession::ClientSession(SessionContext& context, uint64_t id,
 }
 
 ClientSession::~ClientSession() {
+  ClientRegistry::Process().Remove(id_);
   for (Entry& e : pending_) {
     for (backend::BackendRequest* r : e.inflight) {
       if (r != nullptr) r->Detach();
@@ -163,6 +166,11 @@ void ClientSession::ReplyError(std::string_view message) { ReplyNow(ErrorLine(me
 const LocalSession& ClientSession::local() {
   local_.query_buffer = conn_->Input().Size();
   local_.output_bytes = conn_->PendingOutputBytes();
+  local_.sub = subs_.Names(SubKind::kChannel).size();
+  local_.psub = subs_.Names(SubKind::kPattern).size();
+  local_.ssub = subs_.Names(SubKind::kShard).size();
+  local_.multi = tx_.multi ? tx_.queued : -1;
+  local_.blocked = blocking_inflight_ > 0;
   return local_;
 }
 
@@ -359,6 +367,10 @@ void ClientSession::HandleLocal(const command::CommandInfo& info,
   resp::Encoder enc(&out, local_.protocol);
   ctx_.local.now_ms = conn_->loop().NowMs();
   ctx_.local.access = ctx_.limits.access.get();
+  if (info.name == "client|list" || info.name == "client|kill") {
+    RouteClients(info, args);
+    return;
+  }
   if (info.name == "reset") ResetStateful();
   const bool was_authenticated = local_.authenticated;
   const LocalResult result = session::HandleLocal(info, args, ctx_.local, local_, enc);

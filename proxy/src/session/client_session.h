@@ -52,7 +52,7 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
     // kPrepared: `reply` is written up front and becomes ready when `outstanding` reaches 0
     // (SUBSCRIBE waits for the backend's confirmations so messages published after the client
     // saw it are delivered).
-    enum class Kind : uint8_t { kPlain, kMerge, kScan, kInfo, kPrepared };
+    enum class Kind : uint8_t { kPlain, kMerge, kScan, kInfo, kPrepared, kGather };
     Kind kind = Kind::kPlain;
     std::string reply;  // the bytes to write once ready
     bool ready = false;
@@ -64,6 +64,8 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
     uint32_t scan_shard = 0;           // kScan: the shard asked and the shard count
     uint32_t scan_shards = 0;
     std::vector<std::string> info_args;  // kInfo: the client's INFO arguments
+    bool gather_kill = false;            // kGather: CLIENT KILL (else CLIENT LIST)
+    bool gather_old_form = false;        // kGather: CLIENT KILL ip:port
     absl::InlinedVector<backend::BackendRequest*, 1> inflight;  // to detach on close
     // Metrics (only with ctx.stats): the command's row, the clock of its read batch, and
     // whether it is a client command at all (pushed messages are not).
@@ -153,6 +155,14 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   void OnPush(backend::BackendConnection& conn, std::string_view raw,
               const resp::ReplyInfo& info) override;
 
+  // ---- CLIENT LIST / KILL over every worker (client_session_clients.cc) ----
+  // Posts the command to every loop with clients (this one included); the entry completes
+  // when all have answered.
+  void RouteClients(const command::CommandInfo& info, std::span<const std::string_view> args);
+  // One loop's part of a CLIENT LIST / KILL the session `me` asked for; on that loop's thread.
+  static std::string ClientsPart(net::EventLoop* loop, const ClientFilter& filter, uint64_t me);
+  void OnClientsPart(uint64_t seq, size_t index, std::string part);
+
   // ---- pub/sub (client_session_pubsub.cc) ----
   struct PubSubLink {
     std::unique_ptr<backend::BackendConnection> conn;
@@ -201,6 +211,7 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
     bool dirty = false;       // a command was refused while queued: EXEC aborts
     bool watch_lost = false;  // the connection holding the WATCH was lost: EXEC fails (nil)
     bool bound = false;       // conn chosen (first key, or WATCH)
+    int64_t queued = 0;       // commands queued since MULTI (CLIENT LIST multi=)
     uint16_t slot = 0;        // the first key's slot
     std::vector<std::string> prelude;  // MULTI + keyless commands held until the node is known
     std::unique_ptr<backend::BackendConnection> conn;
@@ -208,6 +219,7 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   // Connections for blocking commands (busy or idle) and idle ones kept for reuse.
   std::vector<std::unique_ptr<backend::BackendConnection>> dedicated_;
   std::vector<std::unique_ptr<backend::BackendConnection>> graveyard_;
+  uint32_t blocking_inflight_ = 0;  // blocking commands waiting (CLIENT LIST flag b)
 
   // Pub/sub.
   PubSubState subs_;

@@ -132,6 +132,7 @@ bool ClientSession::QueueInTransaction(const command::CommandInfo& info,
     if (!has_key) {
       // No node yet: hold it; Redis would answer +QUEUED, and so will the backend later.
       resp::EncodeCommand(args, &tx_.prelude.emplace_back());
+      ++tx_.queued;
       ReplyNow("+QUEUED\r\n");
       return true;
     }
@@ -140,6 +141,7 @@ bool ClientSession::QueueInTransaction(const command::CommandInfo& info,
       return true;
     }
   }
+  ++tx_.queued;
   TxSend(args, kSubReply, has_key, slot);
   return true;
 }
@@ -148,6 +150,7 @@ void ClientSession::TxMulti() {
   if (tx_.multi) return ReplyError("ERR MULTI calls can not be nested");
   tx_.multi = true;
   tx_.dirty = false;
+  tx_.queued = 0;
   if (tx_.conn) {
     TxSendRaw(resp::EncodeCommand({"MULTI"}), kSubReply, SeqOfBack());
     return;
@@ -304,6 +307,7 @@ void ClientSession::RouteBlocking(const command::CommandInfo& info,
   Entry& entry = pending_.back();
   entry.outstanding = 1;
   entry.inflight.push_back(r.get());
+  ++blocking_inflight_;
   DedicatedFor(host, port).Send(std::move(r));
 }
 
@@ -348,6 +352,7 @@ void ClientSession::ResetStateful() {
 
 void ClientSession::OnReply(backend::BackendConnection& conn, backend::RequestPtr request,
                             std::string_view raw, const resp::ReplyInfo& info) {
+  if (request->sub == kSubBlocking && blocking_inflight_ > 0) --blocking_inflight_;
   if (request->owner != nullptr && request->sub != kSubSwallow) {
     const bool redirect =
         info.type == resp::ValueType::kError &&
@@ -370,6 +375,7 @@ void ClientSession::HandleDedicatedRedirect(backend::BackendConnection& conn,
   if (request->sub == kSubBlocking && redirect && redirect->host != "?" &&
       request->redirects < kMaxBlockingRedirects) {
     ++request->redirects;
+    ++blocking_inflight_;  // still waiting, on the node named by the redirect
     request->asking = redirect->kind == resp::ErrorKind::kAsk;
     const std::string host(redirect->host.empty() ? std::string_view(conn.host()) : redirect->host);
     DedicatedFor(host, redirect->port).Send(std::move(request));
@@ -398,6 +404,7 @@ void ClientSession::HandleDedicatedRedirect(backend::BackendConnection& conn,
 
 void ClientSession::OnFailed(backend::BackendConnection& /*conn*/, backend::RequestPtr request,
                              std::string_view message) {
+  if (request->sub == kSubBlocking && blocking_inflight_ > 0) --blocking_inflight_;
   if (request->owner != nullptr && request->sub != kSubSwallow) {
     OnBackendError(*request, message);
   }

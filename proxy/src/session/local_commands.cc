@@ -326,34 +326,14 @@ void AppendField(std::string* line, std::string_view key, int64_t value) {
   AppendField(line, key, std::string_view(digits, static_cast<size_t>(end - digits)));
 }
 
-// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id...]: every proxy client is "normal".
+// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id...], for the calling worker's clients
+// (the session gathers every worker's through its registry instead when it has one).
 void ClientList(Args args, const LocalContext& ctx, const LocalSession& self, resp::Encoder& out) {
-  std::vector<uint64_t> ids;
-  bool only_none = false;  // TYPE master/replica/pubsub: nobody here is one
-  for (size_t i = 2; i < args.size(); ++i) {
-    if (EqualsNoCase(args[i], "TYPE") && i + 1 < args.size()) {
-      const std::string_view type = args[++i];
-      if (EqualsNoCase(type, "normal")) continue;
-      if (EqualsNoCase(type, "master") || EqualsNoCase(type, "replica") ||
-          EqualsNoCase(type, "slave") || EqualsNoCase(type, "pubsub")) {
-        only_none = true;
-        continue;
-      }
-      return out.Error("ERR Unknown client type '" + std::string(type) + "'");
-    } else if (EqualsNoCase(args[i], "ID") && i + 1 < args.size()) {
-      for (++i; i < args.size(); ++i) {
-        std::optional<int64_t> id = StrictInt64(args[i]);
-        if (!id || *id <= 0) return out.Error("ERR Invalid client ID");
-        ids.push_back(static_cast<uint64_t>(*id));
-      }
-    } else {
-      return out.Error(kSyntaxError);
-    }
-  }
+  Result<ClientFilter> filter = ParseClientFilter(false, args, ctx);
+  if (!filter.ok()) return out.Error(filter.status().message());
   std::string text;
   auto visit = [&](const LocalSession& s) {
-    if (only_none) return;
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
+    if (!filter.value().Matches(s)) return;
     text.append(ClientInfoLine(s, ctx.now_ms));
     text.push_back('\n');
   };
@@ -363,6 +343,86 @@ void ClientList(Args args, const LocalContext& ctx, const LocalSession& self, re
     visit(self);
   }
   out.Verbatim(text);
+}
+
+bool ParseType(std::string_view type, ClientFilter* f) {
+  if (EqualsNoCase(type, "normal") || EqualsNoCase(type, "pubsub")) {
+    f->pubsub = EqualsNoCase(type, "pubsub");
+    return true;
+  }
+  if (EqualsNoCase(type, "master") || EqualsNoCase(type, "replica") ||
+      EqualsNoCase(type, "slave")) {
+    f->none = true;
+    return true;
+  }
+  return false;
+}
+
+Result<ClientFilter> ParseClientList(Args args) {
+  ClientFilter f;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (EqualsNoCase(args[i], "TYPE") && i + 1 < args.size()) {
+      const std::string_view type = args[++i];
+      if (!ParseType(type, &f)) {
+        return Status::Error("ERR Unknown client type '" + std::string(type) + "'");
+      }
+    } else if (EqualsNoCase(args[i], "ID") && i + 1 < args.size()) {
+      for (++i; i < args.size(); ++i) {
+        std::optional<int64_t> id = StrictInt64(args[i]);
+        if (!id || *id <= 0) return Status::Error("ERR Invalid client ID");
+        f.ids.push_back(static_cast<uint64_t>(*id));
+      }
+    } else {
+      return Status::Error(std::string(kSyntaxError));
+    }
+  }
+  return f;
+}
+
+Result<ClientFilter> ParseClientKill(Args args, const LocalContext& ctx) {
+  ClientFilter f;
+  f.kill = true;
+  if (args.size() == 3) {
+    f.old_form = true;
+    f.skip_me = false;  // the old form may kill the caller
+    f.addr = std::string(args[2]);
+    return f;
+  }
+  if (args.size() % 2 != 0) return Status::Error(std::string(kSyntaxError));
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    const std::string_view key = args[i];
+    const std::string_view value = args[i + 1];
+    if (EqualsNoCase(key, "id")) {
+      std::optional<int64_t> id = StrictInt64(value);
+      if (!id) return Status::Error(std::string(kNotInteger));
+      if (*id < 1) return Status::Error("ERR client-id should be greater than 0");
+      f.ids.assign(1, static_cast<uint64_t>(*id));
+    } else if (EqualsNoCase(key, "type")) {
+      if (!ParseType(value, &f)) {
+        return Status::Error("ERR Unknown client type '" + std::string(value) + "'");
+      }
+    } else if (EqualsNoCase(key, "addr")) {
+      f.addr = std::string(value);
+    } else if (EqualsNoCase(key, "laddr")) {
+      f.laddr = std::string(value);
+    } else if (EqualsNoCase(key, "user")) {
+      const bool known =
+          ctx.access != nullptr ? ctx.access->FindUser(value) != nullptr : value == "default";
+      if (!known) return Status::Error("ERR No such user '" + std::string(value) + "'");
+      f.user = std::string(value);
+    } else if (EqualsNoCase(key, "skipme")) {
+      if (EqualsNoCase(value, "yes")) {
+        f.skip_me = true;
+      } else if (EqualsNoCase(value, "no")) {
+        f.skip_me = false;
+      } else {
+        return Status::Error(std::string(kSyntaxError));
+      }
+    } else {
+      return Status::Error(std::string(kSyntaxError));
+    }
+  }
+  return f;
 }
 
 void ClientSetInfo(Args args, LocalSession& session, resp::Encoder& out) {
@@ -427,6 +487,20 @@ void Acl(const CommandInfo& info, const LocalContext& ctx, LocalSession& session
 
 }  // namespace
 
+bool ClientFilter::Matches(const LocalSession& s) const {
+  if (none) return false;
+  if (pubsub && *pubsub != (s.sub + s.psub + s.ssub > 0)) return false;
+  if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return false;
+  if (addr && *addr != s.addr) return false;
+  if (laddr && *laddr != s.laddr) return false;
+  if (user && *user != s.user) return false;
+  return true;
+}
+
+Result<ClientFilter> ParseClientFilter(bool kill, Args args, const LocalContext& ctx) {
+  return kill ? ParseClientKill(args, ctx) : ParseClientList(args);
+}
+
 uint64_t NextClientId() {
   static std::atomic<uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
@@ -452,7 +526,16 @@ std::string ClientInfoLine(const LocalSession& s, uint64_t now_ms) {
   AppendField(&line, "name", s.name);
   AppendField(&line, "age", seconds(s.created_ms));
   AppendField(&line, "idle", seconds(s.last_ms));
-  line.append(" flags=N db=0 sub=0 psub=0 ssub=0 multi=-1");
+  std::string flags;
+  if (s.sub + s.psub + s.ssub > 0) flags.push_back('P');
+  if (s.multi >= 0) flags.push_back('x');
+  if (s.blocked) flags.push_back('b');
+  AppendField(&line, "flags", flags.empty() ? std::string_view("N") : std::string_view(flags));
+  line.append(" db=0");
+  AppendField(&line, "sub", static_cast<int64_t>(s.sub));
+  AppendField(&line, "psub", static_cast<int64_t>(s.psub));
+  AppendField(&line, "ssub", static_cast<int64_t>(s.ssub));
+  AppendField(&line, "multi", s.multi);
   AppendField(&line, "qbuf", static_cast<int64_t>(s.query_buffer));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0");
   AppendField(&line, "omem", static_cast<int64_t>(s.output_bytes));

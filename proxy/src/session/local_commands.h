@@ -13,11 +13,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/acl.h"
+#include "base/status.h"
 #include "command/command_info.h"
 #include "command/command_table.h"
 #include "resp/encoder.h"
@@ -44,7 +47,39 @@ struct LocalSession {
   // nopass), and whether this client has authenticated (Redis's c->authenticated).
   const auth::User* acl_user = nullptr;
   bool authenticated = true;
+  // CLIENT LIST's state fields, refreshed by the session: subscriptions (sub= psub= ssub=),
+  // commands queued in MULTI (multi=, -1 outside), and whether a blocking command waits.
+  size_t sub = 0;
+  size_t psub = 0;
+  size_t ssub = 0;
+  int64_t multi = -1;
+  bool blocked = false;
 };
+
+struct LocalContext;
+
+// The clients CLIENT LIST [TYPE t] [ID id...] shows, or CLIENT KILL's filters (Redis 7.0:
+// the old form "CLIENT KILL addr", or ID / TYPE / ADDR / LADDR / USER / SKIPME pairs).
+struct ClientFilter {
+  bool kill = false;
+  bool old_form = false;       // CLIENT KILL ip:port: +OK / "No such client", may kill the caller
+  bool skip_me = true;         // CLIENT KILL: never the calling client (SKIPME yes, the default)
+  bool none = false;           // TYPE master / replica / slave: no proxy client is one
+  std::optional<bool> pubsub;  // TYPE pubsub (true) or normal (false)
+  std::vector<uint64_t> ids;   // any of these (LIST) / this one (KILL)
+  std::optional<std::string> addr;
+  std::optional<std::string> laddr;
+  std::optional<std::string> user;
+
+  // True when `s` is selected (SKIPME is the caller's business: it knows its own id).
+  bool Matches(const LocalSession& s) const;
+};
+
+// Parses CLIENT LIST (`kill` false) or CLIENT KILL arguments (args[0] "CLIENT", args[1] the
+// subcommand). Error: Redis's reply text ("ERR syntax error", "ERR Unknown client type 'x'",
+// "ERR Invalid client ID", "ERR client-id should be greater than 0", "ERR No such user 'u'").
+Result<ClientFilter> ParseClientFilter(bool kill, std::span<const std::string_view> args,
+                                       const LocalContext& ctx);
 
 // What a local command tells the session to do after its reply is written.
 enum class LocalResult : uint8_t {
