@@ -74,8 +74,14 @@ std::unique_ptr<engine::aof::AofWriter> AofRewriteDriver::Step(int64_t now_ms) {
     return Status();
   });
   if (!size.ok()) {
+    // Only the directory sync can fail after the rename: the new file is live then, so the
+    // writer opened on it must be used (the old one points at the replaced inode).
+    const bool live = rewriter_->renamed();
+    const uint64_t written = rewriter_->stats().bytes_written;
     Failed(size.status().message());
-    return nullptr;
+    if (!live) return nullptr;
+    base_size_ = written;
+    return writer;
   }
   const engine::aof::RewriteStats stats = rewriter_->stats();
   rewriter_.reset();

@@ -75,7 +75,9 @@ class AofRewriteDriver {
   // (fsync, rename over the live file) and returns an AofWriter opened on the new file before
   // the rename, which the caller must use from now on instead of its old writer. Null while the
   // rewrite still runs, when none runs, and after a failure (logged on stderr, counted, the
-  // temp file removed, the live file untouched; in_progress() is then false).
+  // temp file removed, the live file untouched; in_progress() is then false). A failed
+  // directory sync after the rename is counted as a failure but still returns the writer: the
+  // new file is live by then.
   std::unique_ptr<engine::aof::AofWriter> Step(int64_t now_ms);
 
   // Abandons a running rewrite (the temp file is removed; not counted as a failure). For a

@@ -1,5 +1,6 @@
 #include "server/embedded.h"
 
+#include <filesystem>
 #include <future>
 #include <random>
 #include <utility>
@@ -119,7 +120,9 @@ Result<EmbeddedShardSpec> FleetShardSpec(const EmbeddedFleetOptions& options, si
     return Status::Error("no data dir for shard " + std::to_string(index));
   const std::vector<config::FleetNode> fleet = ResolveFleet(options);
   ShardWiringOptions w;
-  w.dir = options.dirs[index];
+  std::error_code ec;
+  const std::filesystem::path dir = std::filesystem::absolute(options.dirs[index], ec);
+  w.dir = ec ? options.dirs[index] : dir.lexically_normal().string();  // as shard_main does
   w.self_id = fleet[index].id;
   w.fleet = FleetFromConfig(fleet);
   w.appendonly = options.appendonly;

@@ -92,6 +92,9 @@ class AofRewriter {
   // AOF is then untouched (unless the directory sync failed, after the rename).
   Result<uint64_t> Finish(const BeforeRenameFn& before_rename = nullptr);
 
+  // True once Finish renamed the temp file over the live AOF (even if the directory sync after
+  // it failed: the new file is live then).
+  bool renamed() const { return finished_; }
   const RewriteStats& stats() const { return stats_; }
   const std::string& temp_path() const { return temp_path_; }
 
