@@ -129,7 +129,13 @@ Status ClusterState::InitFromStored(const std::string& text) {
     if (!idx.ok()) return Status::Error(path_ + ": " + idx.status().message());
     if (n.myself) myself_ = idx.value();
     epochs.push_back(n.config_epoch);
-    bus.push_back(n.bus_port == n.port + 10000 ? 0 : n.bus_port);
+    // Redis's default bus port is port + 10000 computed in an int, so for ports above 55535 it
+    // passes 65535 (CLUSTER NODES prints it as is). It stays implicit (0), also when a file
+    // written by an older build holds it wrapped to 16 bits.
+    const uint32_t bus_port = n.bus_port;
+    const uint32_t default_bus = n.port + 10000u;
+    const bool is_default = bus_port == default_bus || bus_port == (default_bus & 0xFFFFu);
+    bus.push_back(is_default || bus_port > 65535 ? 0 : static_cast<uint16_t>(bus_port));
   }
   for (size_t i = 0; i < view.nodes.size(); ++i) {
     const StoredNode& n = view.nodes[i];
