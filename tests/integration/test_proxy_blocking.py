@@ -82,6 +82,19 @@ def check_disconnect_releases(port, shards, label):
         q.call("DEL", "gone")
 
 
+def check_xread_block(port):
+    """XREAD BLOCK (real Redis only: our shards have no streams yet) is a blocking command."""
+    with RawClient(port) as p, RawClient(port) as q:
+        p.call("DEL", "st")
+        p.send_raw(encode_command("XREAD", "BLOCK", "0", "STREAMS", "st", "$"))
+        time.sleep(0.3)
+        assert q.call("XADD", "st", "1-1", "f", "v") == b"$3\r\n1-1\r\n"
+        assert p.read_reply().startswith(b"*1\r\n*2\r\n$2\r\nst\r\n")
+        t0 = time.monotonic()
+        assert p.call("XREAD", "BLOCK", "1500", "STREAMS", "st", "$") == b"*-1\r\n"
+        assert time.monotonic() - t0 > 1.3
+
+
 def check_redis_py(port):
     import redis
     r = redis.Redis(port=port)
@@ -103,6 +116,8 @@ def main():
             check_wakeup_and_reuse(port, shards, label)
             check_disconnect_releases(port, shards, label)
             check_redis_py(port)
+            if label == "redis-cluster":
+                check_xread_block(port)
             print(label, "ok")
         targets.run_on_both(check, workers=1)
     print("ok")
