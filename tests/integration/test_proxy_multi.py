@@ -91,6 +91,14 @@ def check_watch_conflict(port, label):
         assert a.call("SET", "w:k", "mine") == b"+QUEUED\r\n"
         assert a.call("EXEC") == b"*1\r\n+OK\r\n"
         assert b.call("GET", "w:k") == b"$4\r\nmine\r\n"
+        # Pipelined: the client's own write after WATCH fails its EXEC, as on one Redis.
+        for _ in range(5):
+            a.send_raw(b"".join(encode_command(*c) for c in [
+                ("WATCH", "w:k"), ("SET", "w:k", "own"), ("MULTI",), ("SET", "w:k", "tx"),
+                ("EXEC",)]))
+            replies = [a.read_reply() for _ in range(5)]
+            assert replies == [b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+QUEUED\r\n",
+                               b"*-1\r\n"], (label, replies)
 
 
 def check_redis_py(port, label):

@@ -289,6 +289,12 @@ void ClientSession::RouteKeyed(const command::CommandInfo& info,
       return;
     }
   }
+  if (tx_.watching && tx_.conn && slot == tx_.slot) {
+    // Behind the WATCH on its connection: a pipelined write to a watched key must not overtake
+    // the WATCH (on a single Redis it runs after it and fails the EXEC).
+    TxSend(args, kSubReply, true, slot);
+    return;
+  }
   SendSingle(pending_.back(), args, true, slot, {});
 }
 
