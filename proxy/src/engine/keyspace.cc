@@ -21,7 +21,7 @@ Keyspace::Keyspace(SlotFunction slot_of)
 
 Keyspace::~Keyspace() { Flush(); }
 
-void Keyspace::Link(Entry* e) {
+void Keyspace::LinkSlot(Entry* e) {
   const uint16_t slot = slot_of_(e->key());
   assert(slot < kSlots);
   e->slot_ = slot;
@@ -31,8 +31,23 @@ void Keyspace::Link(Entry* e) {
   if (head != nullptr) head->prev_ = e;
   head = e;
   slot_count_[slot]++;
+}
+
+void Keyspace::Link(Entry* e) {
+  LinkSlot(e);
   [[maybe_unused]] const bool inserted = table_.insert(e).second;
   assert(inserted);
+}
+
+template <class Make>
+Keyspace::Table::iterator Keyspace::FindOrCreate(std::string_view key, Make make, Entry** created) {
+  *created = nullptr;
+  auto it = table_.lazy_emplace(key, [&](const auto& construct) {
+    *created = make();
+    construct(*created);
+  });
+  if (*created != nullptr) LinkSlot(*created);
+  return it;
 }
 
 void Keyspace::Unlink(Entry* e) {
@@ -47,7 +62,10 @@ void Keyspace::Unlink(Entry* e) {
   if (e->has_expire()) RemoveVolatile(e);
 }
 
-void Keyspace::Replace(Entry* old, Entry* fresh, bool keep_ttl) {
+void Keyspace::Replace(Table::iterator it, Entry* fresh, bool keep_ttl) {
+  Entry* old = *it;
+  // Same key, hence same hash and equality: the table slot may simply take the new pointer.
+  const_cast<Entry*&>(*it) = fresh;
   // The fresh block takes the old one's place in the slot list and volatile array, so neither
   // the per-slot order nor the TTL sampling notices the reallocation.
   fresh->slot_ = old->slot_;
@@ -69,18 +87,14 @@ void Keyspace::Replace(Entry* old, Entry* fresh, bool keep_ttl) {
       RemoveVolatile(old);
     }
   }
-  table_.erase(old->key());
-  table_.insert(fresh);
   EntryOps::Free(old);
 }
 
 Entry* Keyspace::Install(Entry* fresh, bool keep_ttl) {
-  auto it = table_.find(fresh->key());
-  if (it == table_.end()) {
-    Link(fresh);
-  } else {
-    Replace(*it, fresh, keep_ttl);
-  }
+  Entry* created = nullptr;
+  auto it = FindOrCreate(
+      fresh->key(), [fresh] { return fresh; }, &created);
+  if (created == nullptr) Replace(it, fresh, keep_ttl);
   return fresh;
 }
 
@@ -100,14 +114,33 @@ const Entry* Keyspace::Peek(std::string_view key) const {
   return it == table_.end() ? nullptr : *it;
 }
 
+namespace {
+
+// A fresh string entry for `key` holding `value` as embstr or raw (never int).
+Entry* NewStringEntry(std::string_view key, std::string_view value) {
+  if (value.size() > kEmbStrMax) {
+    Entry* e = EntryOps::Allocate(key, ObjType::kString, StrEncoding::kRaw, 0);
+    EntryOps::InitRaw(e, std::string(value));
+    return e;
+  }
+  Entry* e = EntryOps::Allocate(key, ObjType::kString, StrEncoding::kEmbStr, value.size());
+  std::memcpy(EntryOps::EmbData(e), value.data(), value.size());
+  return e;
+}
+
+}  // namespace
+
 Entry* Keyspace::SetString(std::string_view key, std::string_view value, bool keep_ttl) {
   int64_t iv = 0;
   const bool as_int = value.size() <= 20 && ParseInt64(value, &iv);
   if (as_int) return SetInteger(key, iv, keep_ttl);
-  auto it = table_.find(key);
-  if (it != table_.end() && (*it)->type() == ObjType::kString) {
-    // Overwrite in place when the layout fits, saving an allocation and a rehash.
-    Entry* e = *it;
+  Entry* created = nullptr;
+  auto it = FindOrCreate(
+      key, [&] { return NewStringEntry(key, value); }, &created);
+  if (created != nullptr) return created;
+  Entry* e = *it;
+  if (e->type() == ObjType::kString) {
+    // Overwrite in place when the layout fits, saving an allocation.
     const StrEncoding enc = e->str_encoding();
     if ((enc == StrEncoding::kEmbStr && value.size() == e->emb_len_) ||
         (enc == StrEncoding::kRaw && value.size() > kEmbStrMax)) {
@@ -120,10 +153,9 @@ Entry* Keyspace::SetString(std::string_view key, std::string_view value, bool ke
       return e;
     }
   }
-  if (value.size() > kEmbStrMax) return SetRawString(key, std::string(value), keep_ttl);
-  Entry* fresh = EntryOps::Allocate(key, ObjType::kString, StrEncoding::kEmbStr, value.size());
-  std::memcpy(fresh->emb_data(), value.data(), value.size());
-  return Install(fresh, keep_ttl);
+  Entry* fresh = NewStringEntry(key, value);
+  Replace(it, fresh, keep_ttl);
+  return fresh;
 }
 
 Entry* Keyspace::SetRawString(std::string_view key, std::string value, bool keep_ttl) {
@@ -133,17 +165,23 @@ Entry* Keyspace::SetRawString(std::string_view key, std::string value, bool keep
 }
 
 Entry* Keyspace::SetInteger(std::string_view key, int64_t value, bool keep_ttl) {
-  auto it = table_.find(key);
-  if (it != table_.end() && (*it)->type() == ObjType::kString &&
-      (*it)->str_encoding() == StrEncoding::kInt) {
-    Entry* e = *it;
+  auto make = [&] {
+    Entry* e = EntryOps::Allocate(key, ObjType::kString, StrEncoding::kInt, 0);
+    e->set_int(value);
+    return e;
+  };
+  Entry* created = nullptr;
+  auto it = FindOrCreate(key, make, &created);
+  if (created != nullptr) return created;
+  Entry* e = *it;
+  if (e->type() == ObjType::kString && e->str_encoding() == StrEncoding::kInt) {
     if (!keep_ttl && e->has_expire()) RemoveVolatile(e);
     e->set_int(value);
     return e;
   }
-  Entry* fresh = EntryOps::Allocate(key, ObjType::kString, StrEncoding::kInt, 0);
-  fresh->set_int(value);
-  return Install(fresh, keep_ttl);
+  Entry* fresh = make();
+  Replace(it, fresh, keep_ttl);
+  return fresh;
 }
 
 Entry* Keyspace::AddContainer(std::string_view key, ObjType type, void* value) {
@@ -175,7 +213,7 @@ void Keyspace::Delete(Entry* e) {
 void Keyspace::Flush() {
   for (Entry* e : table_) EntryOps::Free(e);
   // Swap rather than clear() so a big table gives its memory back.
-  absl::flat_hash_set<Entry*, KeyHash, KeyEq>().swap(table_);
+  Table().swap(table_);
   std::fill(slot_head_.get(), slot_head_.get() + kSlots, nullptr);
   std::fill(slot_count_.get(), slot_count_.get() + kSlots, 0);
   std::vector<Volatile>().swap(volatile_);

@@ -227,14 +227,25 @@ class Keyspace {
 
   Entry* AddContainer(std::string_view key, ObjType type, void* value);
   Entry* StoreContainer(std::string_view key, ObjType type, void* value, bool keep_ttl);
+  using Table = absl::flat_hash_set<Entry*, KeyHash, KeyEq>;
+
   // Links a fresh entry for `key` (slot computed here) into the table and the slot index.
   void Link(Entry* e);
+  // Links a fresh entry into the slot index only (the caller put it in the table).
+  void LinkSlot(Entry* e);
   // Unlinks `e` from the table, slot index and volatile array, without freeing it.
   void Unlink(Entry* e);
-  // Puts `fresh` (same key) in the place of `old`, carrying the TTL when keep_ttl, frees `old`.
-  void Replace(Entry* old, Entry* fresh, bool keep_ttl);
+  // Puts `fresh` (same key) in the place of `old`, whose table slot is `it`, carrying the TTL
+  // when keep_ttl; frees `old`. The table is not probed again: the slot just takes the new
+  // pointer (same key, same hash).
+  void Replace(Table::iterator it, Entry* fresh, bool keep_ttl);
   // Writes `e` under its key, replacing an existing entry for the key if any.
   Entry* Install(Entry* fresh, bool keep_ttl);
+  // The table slot of `key`: an existing entry's, or a new one holding the entry `make()`
+  // returns (linked into the slot index, `*created` set). One hash and one probe for both cases,
+  // where find-then-insert costs two of each.
+  template <class Make>
+  Table::iterator FindOrCreate(std::string_view key, Make make, Entry** created);
   bool ExpiredAt(const Entry* e, int64_t now_ms) const;
   void ExpireNow(Entry* e);
   void RemoveVolatile(Entry* e);
@@ -243,7 +254,7 @@ class Keyspace {
                   uint32_t* next_hash, bool* slot_done) const;
 
   SlotFunction slot_of_;
-  absl::flat_hash_set<Entry*, KeyHash, KeyEq> table_;
+  Table table_;
   std::unique_ptr<Entry*[]> slot_head_;     // kSlots intrusive list heads
   std::unique_ptr<uint32_t[]> slot_count_;  // kSlots key counts
   std::vector<Volatile> volatile_;          // keys with a TTL, in any order

@@ -75,7 +75,11 @@ Result<int64_t> Keyspace::IncrBy(std::string_view key, int64_t delta, int64_t no
     return Status::Error(kErrIncrOverflow);
   }
   const int64_t value = old + delta;
-  SetInteger(key, value, /*keep_ttl=*/true);
+  if (e != nullptr && e->str_encoding() == StrEncoding::kInt) {
+    e->set_int(value);  // INCR's hot path: the entry in hand, no second lookup
+  } else {
+    SetInteger(key, value, /*keep_ttl=*/true);
+  }
   return value;
 }
 

@@ -104,7 +104,7 @@ std::string Client::InfoLine(int64_t now_ms) const {
   line += " multi=" + num(multi_.active ? static_cast<int64_t>(multi_.queue.size()) : -1);
   line += " qbuf=" + num(conn_->Input().Size()) +
           " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" +
-          num(conn_->PendingOutputBytes()) + " tot-mem=0 events=r cmd=" + last_cmd_;
+          num(conn_->PendingOutputBytes()) + " tot-mem=0 events=r cmd=" + std::string(last_cmd_);
   line += " user=default redir=-1 resp=" + num(static_cast<int>(state_.protocol));
   line += " lib-name=" + state_.lib_name + " lib-ver=" + state_.lib_ver;
   return line;

@@ -78,6 +78,7 @@ class Client {
   std::string InfoLine(int64_t now_ms) const;
 
   // Bookkeeping for CLIENT LIST and INFO.
+  // `full_name` must outlive the client (a command table row's name).
   void NoteCommand(std::string_view full_name, int64_t now_ms) {
     last_cmd_ = full_name;
     last_interaction_ms_ = now_ms;
@@ -101,7 +102,7 @@ class Client {
   bool processing_ = false;
   int64_t created_ms_;
   int64_t last_interaction_ms_;
-  std::string last_cmd_ = "NULL";
+  std::string_view last_cmd_ = "NULL";  // a table row's name: no copy per command
 };
 
 }  // namespace slotproxy::server

@@ -1,5 +1,6 @@
 #include "server/dispatch.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -78,19 +79,52 @@ void Dispatcher::Reject(Client& client, std::string_view error) {
   ++shard_.stats().error_replies;
 }
 
+uint8_t Dispatcher::TraitsOf(const command::CommandInfo& info) {
+  uint8_t t = 0;
+  if (IsNamed(info, "asking")) t |= kIsAsking;
+  if (IsNamed(info, "exec")) t |= kIsExec;
+  if (NeedsClusterCheck(info)) t |= kNeedsClusterCheck;
+  return t;
+}
+
+Dispatcher::Resolved Dispatcher::Resolve(std::span<const std::string_view> args) {
+  const std::string_view name = args.empty() ? std::string_view() : args[0];
+  CacheSlot* slot = nullptr;
+  if (!name.empty() && name.size() <= CacheSlot::kMaxName) {
+    const auto first = static_cast<unsigned char>(name.front());
+    const auto last = static_cast<unsigned char>(name.back());
+    slot = &cache_[(first * 31u + last * 7u + name.size()) % kCacheSlots];
+    if (slot->size == name.size() && std::memcmp(slot->name, name.data(), name.size()) == 0) {
+      return slot->resolved;
+    }
+  }
+  Resolved r;
+  r.info = command::CommandTable::BuiltIn().Lookup(args);
+  if (r.info == nullptr) return r;
+  r.entry = shard_.registry().Find(r.info);
+  r.traits = TraitsOf(*r.info);
+  // Rows live as long as the table (stable addresses), the registry as long as the shard.
+  if (slot != nullptr && r.entry != nullptr && r.info->parent == nullptr) {
+    slot->size = static_cast<uint8_t>(name.size());
+    std::memcpy(slot->name, name.data(), name.size());
+    slot->resolved = r;
+  }
+  return r;
+}
+
 void Dispatcher::Execute(Client& client, std::span<const std::string_view> args) {
-  const command::CommandInfo* info = command::CommandTable::BuiltIn().Lookup(args);
-  Process(client, info, args);
+  const Resolved r = Resolve(args);
+  Process(client, r, args);
   // ASKING covers exactly the next command, whatever became of it (Redis's resetClient); inside
   // MULTI it stays until EXEC.
-  bool asking_command = info != nullptr && IsNamed(*info, "asking");
-  if (!asking_command && !client.multi().active) client.state().asking = false;
+  if (!(r.traits & kIsAsking) && !client.multi().active) client.state().asking = false;
   if (shard_.blocking().HasReady()) shard_.ServeReadyKeys();
 }
 
-void Dispatcher::Process(Client& client, const command::CommandInfo* info,
+void Dispatcher::Process(Client& client, const Resolved& r,
                          std::span<const std::string_view> args) {
   const auto& table = command::CommandTable::BuiltIn();
+  const command::CommandInfo* info = r.info;
   if (info == nullptr) {
     Reject(client, command::UnknownCommandError(table, args));
     return;
@@ -100,7 +134,7 @@ void Dispatcher::Process(Client& client, const command::CommandInfo* info,
     return;
   }
   // A command of the table this shard does not implement answers like one Redis lacks.
-  const HandlerEntry* entry = shard_.registry().Find(info);
+  const HandlerEntry* entry = r.entry;
   if (entry == nullptr) {
     Reject(client, command::UnknownCommandError(table, args));
     return;
@@ -113,9 +147,9 @@ void Dispatcher::Process(Client& client, const command::CommandInfo* info,
     Reject(client, "ERR Command not allowed inside a transaction");
     return;
   }
-  if (NeedsClusterCheck(*info)) {
+  if (r.traits & kNeedsClusterCheck) {
     if (auto error = ClusterError(client, *info, args)) {
-      if (IsNamed(*info, "exec")) {
+      if (r.traits & kIsExec) {
         client.multi().Reset();
         shard_.watches().UnwatchAll(&client);
         client.Encoder().Error(*error);
@@ -154,9 +188,11 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
   CommandContext ctx(shard_.db(), reply, client.state(), events, args, now, info);
   ctx.may_block = may_block;
   client.NoteCommand(info->name, now);
-  bool flush = IsNamed(*info, "flushall") || IsNamed(*info, "flushdb");
   std::vector<std::string> flushed_watched;
-  if (flush) flushed_watched = shard_.watches().ExistingKeys(shard_.db());
+  // A size compare first in both: cheap enough for every command.
+  if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) {
+    flushed_watched = shard_.watches().ExistingKeys(shard_.db());
+  }
   if (entry.handler != nullptr) {
     entry.handler(ctx);
   } else {

@@ -1,11 +1,16 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <random>
 #include <set>
 #include <string>
 
 #include "cluster/crc16.h"
 #include "engine/keyspace.h"
+#include "engine/numbers.h"
+#include "engine/types/list_value.h"
 
 namespace slotproxy::engine {
 namespace {
@@ -188,6 +193,101 @@ TEST_CASE("keyspace: type names", "[keyspace]") {
   CHECK(ParseTypeName("STRING") == ObjType::kString);
   CHECK(ParseTypeName("Hash") == ObjType::kHash);
   CHECK_FALSE(ParseTypeName("nosuch").has_value());
+}
+
+// The write paths probe the table once (find-or-create, replace in the found slot): a random
+// mix of writes over few keys (so most hit existing entries of every layout), checked after
+// each step against a plain map, including the per-slot index and the TTL bookkeeping.
+TEST_CASE("keyspace: random overwrites agree with a model", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  struct Model {
+    std::string value;  // "<list>" for a list
+    bool ttl = false;
+  };
+  std::map<std::string, Model> model;
+  std::mt19937 rng(42);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::string values[] = {
+      "1",  "-7", "x", "yy", std::string(44, 'e'), std::string(45, 'r'), std::string(90, 'R'),
+      "007"};
+  for (int step = 0; step < 20000; step++) {
+    const std::string key = "k" + std::to_string(pick(step < 10000 ? 40 : 4000));
+    const bool keep_ttl = pick(2) == 0;
+    switch (pick(6)) {
+      case 0:
+      case 1: {
+        const std::string& v = values[pick(8)];
+        if (keep_ttl) ks.Find(key, kNow);
+        ks.SetString(key, v, keep_ttl);
+        Model& m = model[key];
+        m.ttl = keep_ttl && m.ttl;
+        m.value = v;
+        break;
+      }
+      case 2: {
+        const int64_t v = pick(1000) - 500;
+        ks.SetInteger(key, v, keep_ttl);
+        Model& m = model[key];
+        m.ttl = keep_ttl && m.ttl;
+        m.value = std::to_string(v);
+        break;
+      }
+      case 3: {
+        auto it = model.find(key);
+        if (it != model.end() && it->second.value == "<list>") break;
+        int64_t old = 0;
+        if (it != model.end() && !ParseInt64(it->second.value, &old)) {
+          CHECK_FALSE(ks.IncrBy(key, 1, kNow).ok());
+          break;
+        }
+        auto r = ks.IncrBy(key, 3, kNow);
+        REQUIRE(r.ok());
+        CHECK(r.value() == old + 3);
+        model[key].value = std::to_string(old + 3);  // the TTL is kept
+        break;
+      }
+      case 4: {
+        Entry* e = ks.Find(key, kNow);
+        if (e == nullptr) {
+          auto list = std::make_unique<ListValue>();
+          list->PushBack("a");
+          ks.Store(key, std::move(list), keep_ttl);
+          model[key] = Model{"<list>", false};
+        } else {
+          ks.SetExpire(e, kNow + 100000);
+          model[key].ttl = true;
+        }
+        break;
+      }
+      default:
+        CHECK(ks.Delete(key, kNow) == (model.erase(key) == 1));
+    }
+    if (step % 997 != 0 && step != 19999) continue;
+    REQUIRE(ks.Size() == model.size());
+    size_t ttls = 0;
+    for (const auto& [k, m] : model) {
+      INFO(k);
+      Entry* e = ks.Find(k, kNow);
+      REQUIRE(e != nullptr);
+      CHECK(e->key() == k);
+      CHECK(e->slot() == cluster::KeySlot(k));
+      CHECK(e->has_expire() == m.ttl);
+      ttls += m.ttl ? 1 : 0;
+      if (m.value == "<list>") {
+        CHECK(e->type() == ObjType::kList);
+      } else {
+        CHECK(Get(ks, k) == m.value);
+      }
+    }
+    CHECK(ks.ExpiresCount() == ttls);
+    size_t in_slots = 0;
+    for (uint16_t s = 0; s < kSlots; s++) {
+      const size_t n = ks.CountKeysInSlot(s);
+      in_slots += n;
+      if (n > 0) CHECK(ks.KeysInSlot(s, 100000).size() == n);
+    }
+    CHECK(in_slots == model.size());
+  }
 }
 
 }  // namespace
