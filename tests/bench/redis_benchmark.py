@@ -4,6 +4,12 @@
 It prints figures; it is not a pass/fail test (these machines are shared and noisy, so compare
 ratios measured in the same run, never absolute numbers across runs).
 
+All targets run side by side for the whole measurement and every test is one redis-benchmark
+call per target, back to back (the order alternates between rounds), so background load hits
+the targets alike. Besides ops/s and latency, each row gives the target's CPU time per request
+(its processes' scheduler counters over exactly that call) and redis-benchmark's own: on a
+shared machine ops/s swing by 2x between identical runs, CPU per request by a few percent.
+
 Suites:
   shard  (issue 3): one `shard` vs one redis-server 7.0, persistence off on both.
   proxy  (issue 4): redis-server direct; twemproxy (nutcracker) over three redis-servers;
@@ -11,7 +17,7 @@ Suites:
                     default (config/cluster.yaml).
 
 Usage:
-  tests/bench/redis_benchmark.py --suite shard [--requests 200000] [--rounds 2]
+  tests/bench/redis_benchmark.py --suite shard [--requests 200000] [--rounds 2] [--tests set,get]
   tests/bench/redis_benchmark.py --suite proxy [--workers 1]
 
 The build directory defaults to build/release (SLOTPROXY_BUILD_DIR overrides it).
@@ -22,6 +28,7 @@ import contextlib
 import csv
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,19 +46,28 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids):
-    """User+system CPU seconds consumed so far by the given processes (all threads)."""
+    """CPU seconds consumed so far by the given processes (all threads), from the scheduler's
+    nanosecond counters (/proc/PID/task/TID/schedstat); utime+stime from /proc/PID/stat, in
+    clock ticks, where schedstat is unavailable."""
     total = 0.0
     for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError):
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
     return total
 
 
-def run_redis_benchmark(port, tests, requests, clients, pipeline, keyspace):
-    argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", tests,
+def run_redis_benchmark(port, tests, requests, clients, pipeline, keyspace, command=None):
+    """Runs redis-benchmark with -t `tests` (or the plain `command`); {TEST: row}."""
+    argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port),
             "-n", str(requests), "-c", str(clients), "-P", str(pipeline),
             "-r", str(keyspace), "--csv"]
+    argv += ["-t", tests] if command is None else command
     out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=1800).stdout
     rows = {}
     for row in csv.DictReader(io.StringIO(out)):
@@ -129,22 +145,67 @@ def target_proxy_embedded(workers):
 
 # ----------------------------------------------------------------------------------------------
 
+LIST_FILL = 600  # elements in redis-benchmark's "mylist" before LRANGE_100 (it pushes its own)
+
+
+def prepare_test(port, test, suite):
+    """The plain command to benchmark instead of `-t test`, or None.
+
+    - lrange_N: redis-benchmark's -t lrange_100 first runs an LPUSH fill step of -n requests,
+      which would be counted in the CPU figure; the list is filled here instead and the same
+      command (LRANGE mylist 0 N-1) is benchmarked as a plain command.
+    - mset (shard suite): -t mset sends 10 keys in 10 different slots, which a cluster node (the
+      shard always is one) answers with CROSSSLOT; the same command with a hash tag in every
+      key, as redis-benchmark --cluster sends it, is sent to every target instead. The proxy
+      suite keeps -t mset: splitting it by slot is part of what it measures."""
+    if test == "mset" and suite == "shard":
+        return ["MSET", *(["key:{bench}:__rand_int__", "xxx"] * 10)]
+    if not test.startswith("lrange"):
+        return None
+    count = int(test.split("_")[1])
+    with harness.RawClient(port) as c:
+        c.call("DEL", "mylist")
+        for _ in range(0, LIST_FILL, 100):
+            c.call("RPUSH", "mylist", *(["xxx"] * 100))
+    return ["LRANGE", "mylist", "0", str(count - 1)]
+
+
+def run_one(port, pids, test, args, pipeline):
+    """One redis-benchmark run of one test; returns its row with the target's CPU per request."""
+    command = prepare_test(port, test, args.suite)
+    before = cpu_seconds(pids)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if command is None:
+        rows = run_redis_benchmark(port, test, args.requests, args.clients, pipeline,
+                                   args.keyspace)
+    else:
+        rows = run_redis_benchmark(port, None, args.requests, args.clients, pipeline,
+                                   args.keyspace, command)
+    used = cpu_seconds(pids) - before
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    row = next(iter(rows.values()))
+    row["cpu_us"] = used / args.requests * 1e6
+    row["client_us"] = client / args.requests * 1e6  # redis-benchmark's own CPU per request
+    return row
+
+
 def measure(targets, tests, args):
-    """results[target][pipeline][test] = list of {rps, p50, p99, cpu_per_m} over rounds."""
+    """results[target][pipeline][test] = list of {rps, p50, p99, cpu_us} over rounds.
+
+    Every target runs for the whole measurement; each test is run on every target back to back
+    (the order alternating between rounds), so background load hits both alike."""
     results = {name: {p: {} for p in args.pipelines} for name, _ in targets}
-    for rnd in range(args.rounds):
-        for pipeline in args.pipelines:
-            for name, factory in targets:  # interleaved: every target in every round
-                with factory() as (port, pids):
-                    before = cpu_seconds(pids)
-                    rows = run_redis_benchmark(port, tests, args.requests, args.clients,
-                                               pipeline, args.keyspace)
-                    used = cpu_seconds(pids) - before
-                total_requests = args.requests * len(rows)
-                for test, row in rows.items():
-                    row["cpu_per_m"] = used / total_requests * 1e6
-                    results[name][pipeline].setdefault(test, []).append(row)
-                print(f"round {rnd + 1} -P {pipeline} {name}: done", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        live = [(name, *stack.enter_context(factory())) for name, factory in targets]
+        for rnd in range(args.rounds):
+            order = live if rnd % 2 == 0 else list(reversed(live))
+            for pipeline in args.pipelines:
+                for test in tests.split(","):
+                    for name, port, pids in order:
+                        row = run_one(port, pids, test, args, pipeline)
+                        results[name][pipeline].setdefault(test.upper(), []).append(row)
+                print(f"round {rnd + 1} -P {pipeline}: done", file=sys.stderr)
     return results
 
 
@@ -152,35 +213,41 @@ def report(results, baselines, args):
     names = list(results)
     for pipeline in args.pipelines:
         print(f"\n## -P {pipeline}, {args.clients} clients, {args.requests} requests per test, "
-              f"median of {args.rounds} round(s)")
+              f"median of {args.rounds} round(s); cpu us = the target's CPU time per request, "
+              f"client us = redis-benchmark's")
         header = ["test"]
         for n in names:
-            header += [f"{n} ops/s", "p50 ms", "p99 ms"]
-        header += [f"{n} / {b}" for b in baselines for n in names if n != b]
+            header += [f"{n} ops/s", "p50 ms", "cpu us", "client us"]
+        header += [f"{n}/{b} ops" for b in baselines for n in names if n != b]
+        header += [f"{b}/{n} cpu" for b in baselines for n in names if n != b]
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
         tests = list(results[names[0]][pipeline])
         for test in tests:
             cells = [test]
-            med = {}
+            rps, cpu = {}, {}
             for n in names:
                 rows = results[n][pipeline].get(test, [])
                 if not rows:
-                    cells += ["-", "-", "-"]
+                    cells += ["-", "-", "-", "-"]
                     continue
-                med[n] = statistics.median(r["rps"] for r in rows)
-                cells += [f"{med[n]:.0f}", f"{statistics.median(r['p50'] for r in rows):.3f}",
-                          f"{statistics.median(r['p99'] for r in rows):.3f}"]
-            for b in baselines:
-                for n in names:
-                    if n == b:
-                        continue
-                    cells.append(f"{med[n] / med[b]:.2f}x" if n in med and b in med else "-")
+                rps[n] = statistics.median(r["rps"] for r in rows)
+                cpu[n] = statistics.median(r["cpu_us"] for r in rows)
+                cells += [f"{rps[n]:.0f}", f"{statistics.median(r['p50'] for r in rows):.3f}",
+                          f"{cpu[n]:.2f}",
+                          f"{statistics.median(r['client_us'] for r in rows):.2f}"]
+            for table in (rps, None):
+                for b in baselines:
+                    for n in names:
+                        if n == b:
+                            continue
+                        if table is rps:
+                            ok = n in rps and b in rps
+                            cells.append(f"{rps[n] / rps[b]:.2f}x" if ok else "-")
+                        else:
+                            ok = n in cpu and b in cpu and cpu[n] > 0
+                            cells.append(f"{cpu[b] / cpu[n]:.2f}x" if ok else "-")
             print("| " + " | ".join(cells) + " |")
-        print("\nCPU seconds per million requests (the target's own processes):")
-        for n in names:
-            per_m = [r["cpu_per_m"] for rows in results[n][pipeline].values() for r in rows]
-            print(f"  {n}: {statistics.median(per_m):.2f}")
 
 
 def main():
@@ -193,16 +260,17 @@ def main():
     ap.add_argument("--keyspace", type=int, default=100000)
     ap.add_argument("--pipelines", type=int, nargs="+", default=[1, 16])
     ap.add_argument("--workers", type=int, default=1, help="proxy worker threads")
+    ap.add_argument("--tests", help="comma-separated subset of the suite's redis-benchmark tests")
     args = ap.parse_args()
     if args.suite == "shard":
         targets = [("redis", target_redis), ("shard", target_shard)]
-        results = measure(targets, SHARD_TESTS, args)
+        results = measure(targets, args.tests or SHARD_TESTS, args)
         report(results, ["redis"], args)
     else:
         targets = [("redis", target_redis), ("twemproxy", target_twemproxy),
                    ("slotproxy-cluster", lambda: target_proxy_cluster(args.workers)),
                    ("slotproxy-embedded", lambda: target_proxy_embedded(args.workers))]
-        results = measure(targets, PROXY_TESTS, args)
+        results = measure(targets, args.tests or PROXY_TESTS, args)
         report(results, ["redis", "twemproxy"], args)
 
 
