@@ -461,6 +461,39 @@ TEST_CASE("Finish replaces the live file; an abandoned rewrite leaves it alone",
   CHECK(records == std::vector<Args>{{"SET", "k", "v"}});
 }
 
+TEST_CASE("Finish runs its hook between the synced temp file and the rename", "[aof_rewrite]") {
+  TempDir dir;
+  const std::string live = dir.File("appendonly.aof");
+  { std::ofstream(live, std::ios::binary) << kFileMagic << "old"; }
+  Keyspace ks(FewSlots);
+  ks.SetString("k", "v");
+  for (const bool fail : {true, false}) {
+    auto started = AofRewriter::Start(&ks, FewSlots, live, nullptr);
+    REQUIRE(started.ok());
+    AofRewriter& rw = *started.value();
+    REQUIRE(rw.Step(100, kStart).ok());
+    REQUIRE(rw.Done());
+    bool ran = false;
+    Result<uint64_t> size = rw.Finish([&]() -> Status {
+      ran = true;
+      // The temp file is complete here and the live file not yet replaced.
+      CHECK(fs::file_size(rw.temp_path()) > kFileMagic.size());
+      CHECK(fs::file_size(live) == kFileMagic.size() + 3);
+      return fail ? Status::Error("no writer") : Status();
+    });
+    CHECK(ran);
+    CHECK(size.ok() == !fail);
+    CHECK(rw.renamed() == !fail);
+    if (fail) {
+      CHECK(size.status().message() == "no writer");
+      CHECK(fs::file_size(live) == kFileMagic.size() + 3);  // untouched
+    } else {
+      CHECK(fs::file_size(live) == size.value());
+      CHECK_FALSE(fs::exists(rw.temp_path()));
+    }
+  }
+}
+
 TEST_CASE("ShouldRewrite follows auto-aof-rewrite-percentage and min-size", "[aof_rewrite]") {
   CHECK(ShouldRewrite(200, 100, 100, 64));
   CHECK_FALSE(ShouldRewrite(199, 100, 100, 64));
