@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/acl.h"
 #include "cluster/fleet.h"
 #include "command/command_table.h"
 #include "config/cli.h"
@@ -42,10 +43,17 @@ uint64_t Ms(config::Duration d) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
-session::SessionLimits LimitsFrom(const config::ProxyConfig& cfg) {
+// `access`: the client-facing users (built once, at start; see kNotLiveYet).
+session::SessionLimits LimitsFrom(const config::ProxyConfig& cfg,
+                                  std::shared_ptr<const auth::AccessTable> access) {
   session::SessionLimits l;
   l.max_pending = static_cast<size_t>(cfg.limits.max_pending_per_client);
   l.output_hard = cfg.limits.output_buffer.hard;
+  l.output_soft = cfg.limits.output_buffer.soft;
+  l.output_soft_seconds = static_cast<uint64_t>(cfg.limits.output_buffer.soft_seconds);
+  l.slowlog_threshold_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.slowlog.threshold).count());
+  l.access = std::move(access);
   l.max_query_buffer = cfg.limits.query_buffer;
   l.proto_max_bulk_len = static_cast<int64_t>(cfg.limits.proto_max_bulk_len);
   l.client_idle_ms = Ms(cfg.timeouts.client_idle);
@@ -63,7 +71,7 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
   w.listen.host = cfg.listen.host;
   w.listen.port = cfg.listen.port;
   w.max_clients = cfg.limits.max_clients;
-  w.limits = LimitsFrom(cfg);
+  w.limits = LimitsFrom(cfg, nullptr);  // the users are added once the table is frozen
   backend::DispatcherOptions& d = w.dispatcher;
   d.connections_per_node = cfg.pool.connections_per_backend;
   d.op_timeout_ms = Ms(cfg.timeouts.op);
@@ -118,13 +126,14 @@ Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::Prox
 }
 #endif
 
-// Keys the reload reads but this build cannot yet apply to a running proxy (the backend side
-// has no setter for them, or they only reach connections accepted later); the reload log
-// line names them so an operator knows a restart is needed.
-constexpr const char* kNotLiveYet[] = {
-    "timeouts.connect", "timeouts.op", "timeouts.topology_refresh",
-    "auth.requirepass", "auth.users",  "slowlog.threshold",
-    "slowlog.max_len"};
+// Keys the reload reads but this build cannot yet apply to a running proxy; the reload log
+// line names them so an operator knows a restart is needed. Timeouts: the backend side has no
+// setter for them. query_buffer: set on the listener at start. auth: sessions keep pointers
+// to their user in the AccessTable they logged in with, so a new table needs a session-side
+// hand-over first.
+constexpr const char* kNotLiveYet[] = {"timeouts.connect",          "timeouts.op",
+                                       "timeouts.topology_refresh", "limits.query_buffer",
+                                       "auth.requirepass",          "auth.users"};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -242,13 +251,18 @@ void Controller::Reload() {
     for (const char* k : kNotLiveYet) later = later || key == k;
     (later ? pending : applied).push_back(key);
   }
-  server_.ApplyLive({LimitsFrom(next.value()), next.value().limits.max_clients});
+  server_.ApplyLive(
+      {LimitsFrom(next.value(), server_.live().limits.access), next.value().limits.max_clients});
   metrics_.slowlog().SetMaxLen(static_cast<size_t>(next.value().slowlog.max_len));
   metrics_.slowlog().SetThresholdUs(Us(next.value().slowlog.threshold));
   logger_.SetLevel(config::ToLogLevel(next.value().log.level));
   Status reopened = logger_.Reopen(next.value().log.file);
-  if (!reopened.ok()) logger_.Warning("Log destination kept: {}", reopened.message());
+  const std::string kept_file = running_.log.file;
   running_ = config::MergeLive(running_, next.value());
+  if (!reopened.ok()) {
+    logger_.Warning("Log destination kept: {}", reopened.message());
+    running_.log.file = kept_file;
+  }
   reloads_.ok.fetch_add(1);
   logger_.Notice("Config reloaded: applied: {}", applied.empty() ? "(no change)" : Join(applied));
   if (!pending.empty()) {
@@ -382,6 +396,12 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   std::unique_ptr<command::CommandTable> table = command::CommandTable::CreateBuiltIn();
   LearnCommands(cfg, options, logger, table.get());
   table->Freeze();
+  Result<std::unique_ptr<auth::AccessTable>> access = auth::AccessTable::Build(cfg.auth, *table);
+  if (!access.ok()) {
+    logger.Warning("auth: {}", access.status().message());
+    return 1;
+  }
+  options.worker.limits.access = std::move(access.value());
   metrics::ProxyMetrics::Options mo;
   mo.workers = static_cast<size_t>(options.workers);
   mo.max_commands = metrics::CountCommandRows(*table);
