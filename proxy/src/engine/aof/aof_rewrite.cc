@@ -235,7 +235,12 @@ Status AofRewriter::WritePending() {
   unsynced_ += pending_.size();
   pending_.clear();
   if (unsynced_ >= kSyncEvery) {
-    if (::fdatasync(fd_) != 0) return OsError("cannot sync", temp_path_);
+    // Starts the writeback of what was written since the last call without waiting for it (an
+    // fdatasync here would stall the shard's loop for the whole chunk); Finish's fsync then has
+    // little left. Advisory: an error shows up in that fsync.
+    const uint64_t from = stats_.bytes_written - unsynced_;
+    (void)::sync_file_range(fd_, static_cast<off_t>(from), static_cast<off_t>(unsynced_),
+                            SYNC_FILE_RANGE_WRITE);
     unsynced_ = 0;
   }
   return Status();

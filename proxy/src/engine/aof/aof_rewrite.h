@@ -56,7 +56,7 @@ class AofRewriter {
   // Elements (or field/value, score/member pairs) per dumped command, as Redis's
   // AOF_REWRITE_ITEMS_PER_CMD.
   static constexpr size_t kItemsPerCommand = 64;
-  // Bytes written to the temp file between two fdatasyncs (Redis's REDIS_AUTOSYNC_BYTES).
+  // Bytes written to the temp file between two writeback starts (Redis's REDIS_AUTOSYNC_BYTES).
   static constexpr uint64_t kSyncEvery = uint64_t{4} << 20;
 
   // Creates `aof_path` + ".rewrite.tmp" (truncating any leftover) holding the file header.
@@ -110,8 +110,9 @@ class AofRewriter {
   void Emit(std::span<const std::string_view> args);
   // Re-dumps every key of a record that straddles the cursor in its current state.
   void Redump(const std::vector<std::string_view>& keys);
-  // Writes `pending_` to the temp file, fdatasyncing every kSyncEvery bytes so Finish's final
-  // sync (on the loop thread) has little left to flush (Redis's aof-rewrite-incremental-fsync).
+  // Writes `pending_` to the temp file, starting the writeback (sync_file_range, no wait) every
+  // kSyncEvery bytes so Finish's final fsync (on the loop thread) has little left to flush
+  // (Redis's aof-rewrite-incremental-fsync, which Redis can afford to wait for in its child).
   Status WritePending();
 
   Keyspace* keyspace_;
@@ -125,7 +126,7 @@ class AofRewriter {
   bool finished_ = false;
   absl::flat_hash_set<std::string> forced_;  // keys dumped ahead of the scan
   std::string pending_;                      // encoded records not yet written
-  uint64_t unsynced_ = 0;                    // bytes written since the last fdatasync
+  uint64_t unsynced_ = 0;                    // bytes written since the last writeback start
   RewriteStats stats_;
 };
 
