@@ -183,6 +183,9 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   void DeliverPush(std::string_view raw);
   void CompleteWait(PubSubLink& link);
   void ScheduleResubscribe();
+  // While classic channels or patterns are held: every second, re-subscribes on the new home
+  // when slot 0 changed owner (PUBLISH follows slot 0 at once).
+  void StartHomeCheck();
   void Resubscribe();
   void ClosePubSub();
   bool CheckPubSubLimit();
@@ -226,7 +229,8 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   std::unique_ptr<PubSubLink> home_link_;  // channels and patterns
   std::vector<std::unique_ptr<PubSubLink>> shard_links_;
   std::unique_ptr<net::Timer> resubscribe_timer_;
-  uint64_t pubsub_soft_since_ms_ = 0;  // output over the soft limit since (0: under it)
+  std::unique_ptr<net::Timer> home_check_timer_;  // follows slot 0 to a new home node
+  uint64_t pubsub_soft_since_ms_ = 0;             // output over the soft limit since (0: under it)
 };
 
 }  // namespace slotproxy::session

@@ -26,6 +26,7 @@ namespace {
 
 constexpr uint64_t kNoEntry = UINT64_MAX;      // a wait for a re-subscription's confirmation
 constexpr uint64_t kResubscribeDelayMs = 200;  // after a loss or a moved slot
+constexpr uint64_t kHomeCheckMs = 1000;        // how often slot 0's owner is compared
 constexpr uint64_t kPubSubHard = 32ull << 20;  // Redis: client-output-buffer-limit pubsub
 constexpr uint64_t kPubSubSoft = 8ull << 20;   //   32mb 8mb 60
 constexpr uint64_t kPubSubSoftMs = 60 * 1000;
@@ -122,6 +123,7 @@ void ClientSession::Subscribe(SubKind kind, std::span<const std::string_view> na
       }
     }
   } else {
+    StartHomeCheck();
     PubSubLink* link = LinkFor(kind, {});
     const std::string_view verb = kind == SubKind::kChannel ? "SUBSCRIBE" : "PSUBSCRIBE";
     if (link != nullptr && link->conn->SendUnmatched(EncodeWithNames(verb, names))) {
@@ -297,6 +299,20 @@ void ClientSession::ScheduleResubscribe() {
   });
 }
 
+void ClientSession::StartHomeCheck() {
+  if (home_check_timer_) return;
+  home_check_timer_ = std::make_unique<net::Timer>(conn_->loop());
+  home_check_timer_->StartRepeating(kHomeCheckMs, [this] {
+    graveyard_.clear();
+    std::string host;
+    uint16_t port = 0;
+    if (home_link_ && ctx_.dispatcher.OwnerOf(0, &host, &port) &&
+        (home_link_->conn->host() != host || home_link_->conn->port() != port)) {
+      Resubscribe();  // moves the channels and patterns to the new home
+    }
+  });
+}
+
 void ClientSession::Resubscribe() {
   if (!subs_.Any()) return;
   std::string host;
@@ -344,6 +360,7 @@ void ClientSession::ClosePubSub() {
   }
   shard_links_.clear();
   if (resubscribe_timer_) resubscribe_timer_->Stop();
+  home_check_timer_.reset();
 }
 
 }  // namespace slotproxy::session
