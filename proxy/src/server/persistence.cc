@@ -140,7 +140,7 @@ AofInfo Persistence::Info() const {
   return info;
 }
 
-void Persistence::AppendInfoFields(std::string* out) const {
+bool Persistence::AppendInfoFields(std::string* out) const {
   const AofInfo info = Info();
   const RewriteInfo& rw = info.rewrite;
   Field(out, "aof_enabled", 1);
@@ -161,6 +161,7 @@ void Persistence::AppendInfoFields(std::string* out) const {
   Field(out, "aof_buffer_length", static_cast<int64_t>(info.buffer_length));
   Field(out, "aof_pending_bio_fsync", 0);
   Field(out, "aof_delayed_fsync", 0);
+  return true;
 }
 
 }  // namespace slotproxy::server

@@ -65,7 +65,8 @@ class Persistence final : public AofSink {
 
   AofInfo Info() const;
   // INFO persistence from aof_enabled to aof_delayed_fsync, Redis 7.0's lines and order.
-  void AppendInfoFields(std::string* out) const;
+  // Returns true (the fields were appended).
+  bool AppendInfoFields(std::string* out) const;
 
   // Null until Load() succeeded.
   const engine::aof::AofWriter* writer() const { return writer_.get(); }
