@@ -72,12 +72,25 @@ bool ClientSession::HandlePubSub(const command::CommandInfo& info,
                                  std::span<const std::string_view> args) {
   const std::string_view top = TopName(info);
   const auto names = args.subspan(1);
-  if (top == "subscribe") return Subscribe(SubKind::kChannel, names), true;
-  if (top == "psubscribe") return Subscribe(SubKind::kPattern, names), true;
-  if (top == "ssubscribe") return Subscribe(SubKind::kShard, names), true;
-  if (top == "unsubscribe") return Unsubscribe(SubKind::kChannel, names), true;
-  if (top == "punsubscribe") return Unsubscribe(SubKind::kPattern, names), true;
-  if (top == "sunsubscribe") return Unsubscribe(SubKind::kShard, names), true;
+  struct Verb {
+    std::string_view name;
+    SubKind kind;
+    bool subscribe;
+  };
+  static constexpr Verb kVerbs[] = {
+      {"subscribe", SubKind::kChannel, true},     {"psubscribe", SubKind::kPattern, true},
+      {"ssubscribe", SubKind::kShard, true},      {"unsubscribe", SubKind::kChannel, false},
+      {"punsubscribe", SubKind::kPattern, false}, {"sunsubscribe", SubKind::kShard, false},
+  };
+  for (const Verb& verb : kVerbs) {
+    if (top != verb.name) continue;
+    if (verb.subscribe) {
+      Subscribe(verb.kind, names);
+    } else {
+      Unsubscribe(verb.kind, names);
+    }
+    return true;
+  }
   if (top == "publish" || (top == "pubsub" && info.name != "pubsub|help")) {
     // The home node: its subscribers are every proxy client's (see the file comment).
     SendSingle(pending_.back(), args, true, 0, {});
