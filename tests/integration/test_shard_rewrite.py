@@ -156,7 +156,8 @@ class ShardRewrite(unittest.TestCase):
                     pass
         finally:
             proc.stop()
-        print(f"\n{during} writes acknowledged while the rewrite ran", file=sys.stderr)
+        print(f"\n{during} writes acknowledged while the rewrite ran; AOF {grown} -> {rewritten} "
+              "bytes", file=sys.stderr)
         self.assertGreater(during, 0)
         self.assertLess(rewritten * 3, grown)
         with self.start() as proc:

@@ -39,7 +39,6 @@ AofRewriteDriver::AofRewriteDriver(std::string aof_path, engine::aof::FsyncPolic
 
 AofRewriteDriver::StartResult AofRewriteDriver::Start(int64_t now_ms) {
   if (rewriter_ != nullptr) return StartResult::kAlreadyInProgress;
-  rewrites_++;
   started_ms_ = now_ms;
   auto started = engine::aof::AofRewriter::Start(keyspace_, slot_of_, aof_path_, keys_of_);
   if (!started.ok()) {
@@ -47,6 +46,7 @@ AofRewriteDriver::StartResult AofRewriteDriver::Start(int64_t now_ms) {
     return StartResult::kFailed;
   }
   rewriter_ = std::move(started.value());
+  rewrites_++;  // as Redis counts: rewrites that got going (its fork), not refused ones
   std::fprintf(stderr, "shard: background append only file rewriting started\n");
   return StartResult::kStarted;
 }

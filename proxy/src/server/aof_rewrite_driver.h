@@ -35,7 +35,7 @@ struct RewriteInfo {
   int64_t last_time_sec = -1;         // aof_last_rewrite_time_sec (-1: none yet)
   int64_t current_time_sec = -1;      // aof_current_rewrite_time_sec (-1: none running)
   bool last_ok = true;                // aof_last_bgrewrite_status ok / err
-  uint64_t rewrites = 0;              // aof_rewrites (started, as Redis counts them)
+  uint64_t rewrites = 0;              // aof_rewrites (rewrites that got going, as Redis counts)
   uint64_t consecutive_failures = 0;  // aof_rewrites_consecutive_failures
   uint64_t base_size = 0;             // aof_base_size
 };
