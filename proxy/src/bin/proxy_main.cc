@@ -449,6 +449,9 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  // A reload request during start-up (systemctl reload racing the start) must not kill the
+  // process; the main loop watches SIGHUP once the proxy serves.
+  signal(SIGHUP, SIG_IGN);
   Result<config::ProxyCli> cli = config::ParseProxyArgs(argc, argv);
   if (!cli.ok()) {
     std::fprintf(stderr, "slotproxy: %s\nTry '%s --help'.\n", cli.status().message().c_str(),
