@@ -20,11 +20,14 @@ class CallEvents final : public ShardEvents {
  public:
   explicit CallEvents(Shard* shard) : shard_(shard) {}
 
+  // Both registries are usually empty: skip hashing the key into them on every write.
   void KeyModified(std::string_view key) override {
-    if (shard_ != nullptr) shard_->watches().Touch(key);
+    if (shard_ != nullptr && shard_->watches().KeyCount() > 0) shard_->watches().Touch(key);
   }
   void KeyReady(std::string_view key) override {
-    if (shard_ != nullptr) shard_->blocking().SignalReady(key);
+    if (shard_ != nullptr && shard_->blocking().KeyCount() > 0) {
+      shard_->blocking().SignalReady(key);
+    }
   }
   void Propagate(std::span<const std::string_view> args) override {
     if (shard_ != nullptr) shard_->Propagate(args);
