@@ -91,34 +91,20 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
 }
 
 #ifdef SLOTPROXY_HAS_EMBEDDED
-// Starts the embedded shards of `cfg` and returns them with the slot map the proxy routes by
-// (the fleet's layout with the ports the shards actually got).
+// Starts the embedded shards of `cfg` (wired as standalone shards: cluster view, AOF with
+// replay and background rewrite) and returns them with the slot map the proxy routes by (the
+// fleet's layout with the ports the shards actually got).
 Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::ProxyConfig& cfg,
                                                               cluster::SlotMapPtr* map) {
-  const std::vector<config::FleetNode> fleet = config::EmbeddedFleet(cfg.embedded);
-  std::vector<server::EmbeddedShardSpec> specs(fleet.size());
-  for (size_t i = 0; i < fleet.size(); ++i) {
-    server::ShardOptions& o = specs[i].options;
-    o.bind = fleet[i].host;
-    o.port = fleet[i].port;
-    o.node_id = fleet[i].id.empty()
-                    ? cluster::NodeIdFromSeed("slotproxy-embedded:" + std::to_string(i))
-                    : fleet[i].id;
-    o.dir = config::ShardDataDir(cfg.embedded, static_cast<int>(i));
-    o.appendfsync = config::AppendFsyncName(cfg.embedded.appendfsync);
+  server::EmbeddedFleetOptions fleet;
+  fleet.fleet = config::EmbeddedFleet(cfg.embedded);
+  for (size_t i = 0; i < fleet.fleet.size(); ++i) {
+    fleet.dirs.push_back(config::ShardDataDir(cfg.embedded, static_cast<int>(i)));
   }
-  auto shards = server::EmbeddedShards::Start(std::move(specs));
+  fleet.appendfsync = cfg.embedded.appendfsync;
+  std::vector<cluster::FleetNode> nodes;
+  auto shards = server::StartEmbeddedFleet(fleet, &nodes);
   if (!shards.ok()) return shards.status();
-  std::vector<cluster::FleetNode> nodes(fleet.size());
-  for (size_t i = 0; i < fleet.size(); ++i) {
-    nodes[i].id = shards.value()->node_ids()[i];
-    nodes[i].host = fleet[i].host;
-    nodes[i].port = shards.value()->ports()[i];
-    for (const config::SlotRange& r : fleet[i].slots) {
-      nodes[i].slots.push_back(
-          cluster::SlotRange{static_cast<uint16_t>(r.first), static_cast<uint16_t>(r.last)});
-    }
-  }
   auto built = cluster::SlotMapFromFleet(nodes, 1);
   if (!built.ok()) return built.status();
   *map = built.value();
