@@ -33,8 +33,9 @@ void AppendLine(const SlotMap& map, NodeIndex index, bool myself,
   const Node& node = map.node(index);
   const NodeRuntime& rt = RuntimeOf(runtime, index);
   const bool replica = node.role == NodeRole::kReplica;
-  const uint16_t bus_port =
-      rt.bus_port != 0 ? rt.bus_port : static_cast<uint16_t>(node.port + 10000);
+  // Redis computes the default cport as port + 10000 in an int: above 65535 for ports over
+  // 55535, printed as is (no 16-bit wrap).
+  const uint32_t bus_port = rt.bus_port != 0 ? rt.bus_port : uint32_t{node.port} + 10000;
   *out += node.id + ' ' + node.Address() + '@' + std::to_string(bus_port);
   if (!node.hostname.empty()) *out += ',' + node.hostname;
   *out += myself ? " myself," : " ";

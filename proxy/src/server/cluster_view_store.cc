@@ -69,7 +69,9 @@ bool ParseAddress(std::string_view s, StoredNode* node) {
   size_t colon = hostport.rfind(':');
   if (colon == std::string_view::npos) return false;
   node->host = std::string(hostport.substr(0, colon));
-  return ParsePort(hostport.substr(colon + 1), &node->port) && ParsePort(bus, &node->bus_port);
+  // The bus port may be the unwrapped default port + 10000 (up to 75535).
+  return ParsePort(hostport.substr(colon + 1), &node->port) && ParseNumber(bus, &node->bus_port) &&
+         node->bus_port <= 65535 + 10000;
 }
 
 // One slot field: "N", "N-M", "[N->-id]" or "[N-<-id]".

@@ -20,8 +20,8 @@ struct StoredNode {
   std::string id;
   std::string host;  // may be empty (a node that does not know its address yet)
   uint16_t port = 0;
-  uint16_t bus_port = 0;
-  std::string hostname;  // the optional ",hostname" after the bus port
+  uint32_t bus_port = 0;  // up to 75535: the default port + 10000 is not wrapped
+  std::string hostname;   // the optional ",hostname" after the bus port
   bool myself = false;
   bool master = true;
   std::string master_id;  // a replica's master ("-" in the file for a master)

@@ -66,7 +66,7 @@ class Persistence final : public AofSink {
   AofInfo Info() const;
   // INFO persistence from aof_enabled to aof_delayed_fsync, Redis 7.0's lines and order.
   // Returns true (the fields were appended).
-  bool AppendInfoFields(std::string* out) const;
+  bool AppendInfoFields(std::string* out) const override;
 
   // Null until Load() succeeded.
   const engine::aof::AofWriter* writer() const { return writer_.get(); }

@@ -105,7 +105,7 @@ TEST_CASE("cluster shards: a two-node fleet redirects, rejects and describes its
     std::string nodes = c0.Call({"CLUSTER", "NODES"});
     INFO(nodes);
     CHECK(nodes.find(fleet.value()[0].id + " 127.0.0.1:" + std::to_string(ports[0]) + "@" +
-                     std::to_string(static_cast<uint16_t>(ports[0] + 10000)) +
+                     std::to_string(ports[0] + 10000) +
                      " myself,master - 0 0 1 connected 0-8191\n") != std::string::npos);
     CHECK(nodes.find(" master - 0 ") != std::string::npos);
     std::string slots = c0.Call({"CLUSTER", "SLOTS"});

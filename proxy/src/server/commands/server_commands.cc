@@ -131,6 +131,8 @@ void PersistenceSection(Shard& shard, std::string* out) {
   Field(out, "rdb_bgsave_in_progress", 0);
   Field(out, "rdb_last_save_time", shard.start_ms() / 1000);
   Field(out, "rdb_last_bgsave_status", "ok");
+  const AofSink* aof = shard.options().aof;
+  if (aof != nullptr && aof->AppendInfoFields(out)) return;  // the AOF's real state
   Field(out, "aof_enabled", shard.options().appendonly ? 1 : 0);
   Field(out, "aof_rewrite_in_progress", 0);
   Field(out, "aof_rewrite_scheduled", 0);
