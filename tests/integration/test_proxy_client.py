@@ -4,6 +4,7 @@ _pubsub import them): the proxy on its embedded shards and the proxy in front of
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 
@@ -36,9 +37,12 @@ def embedded_proxy(workers=2, extra_yaml=""):
     def up():  # PING answers, or NOAUTH when the config asks for a password
         with RawClient(port, timeout=1.0) as c:
             return c.call("PING") in (b"+PONG\r\n", b"-NOAUTH Authentication required.\r\n")
-    with proc:
-        wait_until(up, timeout=20, what="embedded proxy")
-        yield port, [base, base + 1, base + 2]
+    try:
+        with proc:
+            wait_until(up, timeout=20, what="embedded proxy")
+            yield port, [base, base + 1, base + 2]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager
