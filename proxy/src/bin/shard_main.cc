@@ -1,13 +1,19 @@
 // The shard binary: configuration (redis-server-like flags over shard.yaml), one Shard on one
-// loop, and a clean stop on SIGTERM / SIGINT. Wiring only.
+// loop, its Prometheus /metrics (--metrics-port), a Redis-style log, and a clean stop on
+// SIGTERM / SIGINT (a second one exits at once). Wiring only.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "config/cli.h"
 #include "config/config.h"
+#include "config/log_level.h"
+#include "log/logger.h"
+#include "metrics/http_server.h"
 #include "net/event_loop.h"
 #include "net/signal_watcher.h"
 #include "server/shard.h"
@@ -29,38 +35,69 @@ server::ShardOptions MakeOptions(const config::ShardConfig& cfg, const std::stri
   return o;
 }
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "shard: %s\n", st.message().c_str());
+int Fail(log::Logger& logger, const Status& st) {
+  logger.Warning("{}", st.message());
   return 1;
 }
 
-// Serves until SIGTERM / SIGINT. Returns the exit code.
-int Serve(net::EventLoop& loop, server::Shard& shard) {
-  net::SignalWatcher signals(loop);
-  auto stop = [&](int signum) {
-    std::fprintf(stderr, "shard: received %s, shutting down\n",
-                 signum == SIGTERM ? "SIGTERM" : "SIGINT");
-    shard.Stop();
-    loop.Stop();
-  };
-  for (int sig : {SIGTERM, SIGINT}) {
-    Status st = signals.Watch(sig, stop);
-    if (!st.ok()) return Fail(st);
+// A signal arriving while the shard shuts down: the user does not want to wait (Redis does the
+// same on a second SIGINT). Async-signal-safe.
+extern "C" void ExitAtOnce(int) { _exit(1); }
+
+// Serves until SIGTERM / SIGINT. The loop stops after the turn that saw the signal, so every
+// reply already sent had its AOF record written first (the flush hook precedes client output);
+// what that turn buffered is written when the AOF writer closes. Returns the exit code.
+int Serve(net::EventLoop& loop, log::Logger& logger) {
+  {
+    net::SignalWatcher signals(loop);
+    auto stop = [&](int signum) {
+      logger.Warning("Received {} scheduling shutdown...",
+                     signum == SIGTERM ? "SIGTERM" : "SIGINT");
+      loop.Stop();
+    };
+    for (int sig : {SIGTERM, SIGINT}) {
+      Status st = signals.Watch(sig, stop);
+      if (!st.ok()) return Fail(logger, st);
+    }
+    loop.Run();
   }
-  loop.Run();
+  signal(SIGTERM, ExitAtOnce);
+  signal(SIGINT, ExitAtOnce);
+  logger.Warning("User requested shutdown...");
   return 0;
 }
 
-int Run(const config::ShardConfig& cfg, const std::string& path) {
+// /metrics on cfg.metrics.listen; null when its port is 0.
+Result<std::unique_ptr<metrics::MetricsHttpServer>> StartHttp(const config::ShardConfig& cfg,
+                                                              metrics::ShardMetrics& sm,
+                                                              log::Logger& logger) {
+  metrics::HttpOptions ho;
+  ho.host = cfg.metrics.listen.host;
+  ho.port = cfg.metrics.listen.port;
+  ho.threads = 1;
+  ho.collectables = {sm.collectable()};
+  auto http = metrics::MetricsHttpServer::Start(std::move(ho));
+  if (http.ok() && http.value()) {
+    logger.Notice("Metrics on http://{}:{}/metrics", cfg.metrics.listen.host, http.value()->port());
+  }
+  return http;
+}
+
+int Run(const config::ShardConfig& cfg, const std::string& path, log::Logger& logger) {
+  logger.Notice("shard version={}, bits={}, pid={}, just started", kVersion, sizeof(void*) * 8,
+                static_cast<long>(getpid()));
+  logger.Notice("Configuration loaded from {}", path.empty() ? "(defaults and flags)" : path);
   net::EventLoop loop;
   server::ShardOptions options = MakeOptions(cfg, path);
   std::error_code ec;
   auto dir = std::filesystem::absolute(cfg.dir, ec);
-  // The cluster view, the CLUSTER / BGREWRITEAOF handlers and the AOF, wired as embedded shards
-  // are (server/shard_wiring.h).
-  auto wiring = server::ShardWiring::Create(
-      server::WiringFromConfig(cfg, ec ? cfg.dir : dir.lexically_normal().string()), &options);
-  if (!wiring.ok()) return Fail(wiring.status());
+  // The cluster view, the CLUSTER / BGREWRITEAOF handlers, the AOF and the metrics, wired as
+  // embedded shards are (server/shard_wiring.h).
+  server::ShardWiringOptions wo =
+      server::WiringFromConfig(cfg, ec ? cfg.dir : dir.lexically_normal().string());
+  wo.process_metrics = true;
+  auto wiring = server::ShardWiring::Create(wo, &options);
+  if (!wiring.ok()) return Fail(logger, wiring.status());
   int rc = 0;
   {
     server::Shard shard(loop, options);
@@ -68,15 +105,25 @@ int Run(const config::ShardConfig& cfg, const std::string& path) {
     // before-sleep hook; nothing is served before the loop runs.
     Status st = shard.Start();
     if (st.ok()) st = wiring.value()->Attach(shard);
+    Result<std::unique_ptr<metrics::MetricsHttpServer>> http =
+        std::unique_ptr<metrics::MetricsHttpServer>();
     if (st.ok()) {
-      std::fprintf(stderr, "shard: ready to accept connections on %s:%u\n", cfg.bind.c_str(),
-                   static_cast<unsigned>(shard.Port()));
-      rc = Serve(loop, shard);
-    } else {
-      rc = Fail(st);
+      http = StartHttp(cfg, *wiring.value()->metrics(), logger);
+      if (!http.ok()) st = http.status();
     }
+    if (st.ok()) {
+      logger.Notice("Ready to accept connections on {}:{}", cfg.bind, shard.Port());
+      rc = Serve(loop, logger);
+    } else {
+      rc = Fail(logger, st);
+    }
+    if (http.ok()) http.value().reset();  // before the metrics it reads go away
+    shard.Stop();
     wiring.value()->Detach();
   }
+  wiring.value().reset();  // closes the AOF: buffered records written and synced
+  if (rc == 0) logger.Notice("Shard is now ready to exit, bye bye...");
+  logger.Flush();
   return rc;
 }
 
@@ -106,5 +153,11 @@ int main(int argc, char** argv) {
     std::printf("shard: configuration OK\n");
     return 0;
   }
-  return Run(cfg.value(), cli.value().config_path);
+  auto logger =
+      log::Logger::Create({cfg.value().log.file, config::ToLogLevel(cfg.value().log.level), 'M'});
+  if (!logger.ok()) {
+    std::fprintf(stderr, "shard: %s\n", logger.status().message().c_str());
+    return 1;
+  }
+  return Run(cfg.value(), cli.value().config_path, *logger.value());
 }

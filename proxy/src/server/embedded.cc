@@ -166,6 +166,11 @@ Result<std::unique_ptr<EmbeddedShards>> StartEmbeddedFleet(const EmbeddedFleetOp
       return Status::Error("shard " + std::to_string(i) + ": " + st.message());
     }
   }
+  for (ShardWiring* w : wirings) {
+    // Attach (run by Start on each shard's thread, which the start-up future synchronised with)
+    // created the metrics.
+    if (w->metrics() != nullptr) shards->collectables_.push_back(w->metrics()->collectable());
+  }
   if (nodes != nullptr) *nodes = std::move(running);
   return shards;
 }

@@ -13,6 +13,7 @@
 #include "cluster/fleet.h"
 #include "config/config.h"
 #include "net/worker_thread.h"
+#include "prometheus/collectable.h"
 #include "server/aof_rewrite_driver.h"
 #include "server/shard.h"
 #include "server/shard_wiring.h"
@@ -32,6 +33,8 @@ struct EmbeddedShardSpec {
   // after the shard, so objects they own (the options' targets) outlive it.
   std::function<void(Shard&)> on_stop;
 };
+
+struct EmbeddedFleetOptions;
 
 class EmbeddedShards {
  public:
@@ -57,6 +60,13 @@ class EmbeddedShards {
   // The bound ports and node ids, in spec order.
   const std::vector<uint16_t>& ports() const { return ports_; }
   const std::vector<std::string>& node_ids() const { return node_ids_; }
+  // Each shard's metrics (ShardMetrics::collectable(), labelled shard="host:port"), in spec
+  // order, for the proxy's /metrics (metrics::MergeCollectables). Filled by StartEmbeddedFleet;
+  // empty for shards started from bare specs. They read the shards' state: stop scraping them
+  // before Stop().
+  const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables() const {
+    return collectables_;
+  }
 
  private:
   EmbeddedShards() = default;
@@ -65,6 +75,9 @@ class EmbeddedShards {
   std::vector<Shard*> shards_;  // set by each shard's thread before it reports ready
   std::vector<uint16_t> ports_;
   std::vector<std::string> node_ids_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+  friend Result<std::unique_ptr<EmbeddedShards>> StartEmbeddedFleet(
+      const EmbeddedFleetOptions& options, std::vector<cluster::FleetNode>* nodes);
 };
 
 // A random Redis-style node id: 40 lowercase hex digits.

@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "engine/keyspace.h"
+#include "metrics/shard_metrics.h"
 #include "net/event_loop.h"
 #include "net/tcp_listener.h"
 #include "server/aof_sink.h"
@@ -54,6 +55,8 @@ struct ShardOptions {
   AofSink* aof = nullptr;
   // Not owned; null: HandlerRegistry::Default().
   const HandlerRegistry* registry = nullptr;
+  // Not owned; null: no per-command metrics (ShardWiring::Attach sets one with set_metrics).
+  metrics::ShardMetrics* metrics = nullptr;
 };
 
 // INFO stats counters.
@@ -98,6 +101,10 @@ class Shard {
   ShardStats& stats() { return stats_; }
   int64_t start_ms() const { return start_ms_; }
   bool requires_auth() const { return !options_.requirepass.empty(); }
+  // Where the dispatcher records each command's time (null: nowhere). Not owned; set before the
+  // loop serves and cleared before the target goes away.
+  metrics::ShardMetrics* metrics() const { return options_.metrics; }
+  void set_metrics(metrics::ShardMetrics* metrics) { options_.metrics = metrics; }
 
   // Clients by id (ascending: connection order, as CLIENT LIST prints them).
   const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }

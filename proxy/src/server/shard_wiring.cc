@@ -1,6 +1,9 @@
 #include "server/shard_wiring.h"
 
+#include <malloc.h>
+
 #include <filesystem>
+#include <string>
 #include <utility>
 
 #include "command/command_table.h"
@@ -9,6 +12,16 @@
 
 namespace slotproxy::server {
 namespace {
+
+// How often the loop samples keys per slot range, memory and the AOF into the metrics.
+constexpr uint64_t kMetricsSampleMs = 1000;
+
+// INFO memory's used_memory (heap in use, as the allocator counts it): the same figure a
+// scrape and INFO show. Process-wide, so embedded shards all report the proxy's heap.
+uint64_t UsedMemory() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
 
 // `map` with the addresses of the nodes named in `nodes` replaced. Addresses are indexed, so
 // the snapshot is rebuilt node by node in the same order (indexes, roles, owners and migrations
@@ -80,6 +93,7 @@ Result<std::unique_ptr<ShardWiring>> ShardWiring::Create(const ShardWiringOption
   if (!state.ok()) return state.status();
   w->state_ = std::move(state.value());
   w->announce_port_ = wiring.fleet.empty() && wiring.port == 0;
+  w->process_metrics_ = wiring.process_metrics;
   w->check_ = std::make_unique<ClusterCheckImpl>(*w->state_, nullptr);
   const std::span<const HandlerRow> extra[] = {ClusterHandlers(), PersistenceHandlers()};
   w->registry_ = std::make_unique<HandlerRegistry>(command::CommandTable::BuiltIn(), extra);
@@ -108,11 +122,59 @@ Status ShardWiring::Attach(Shard& shard) {
     Status st = persistence_->Load(shard);
     if (!st.ok()) return st;
   }
-  if (announce_port_) return state_->SetMyAddress(state_->my_node().host, shard.Port());
+  if (announce_port_) {
+    Status st = state_->SetMyAddress(state_->my_node().host, shard.Port());
+    if (!st.ok()) return st;
+  }
+  StartMetrics(shard);
   return Status();
 }
 
+void ShardWiring::StartMetrics(Shard& shard) {
+  if (metrics_ != nullptr) return;  // a second Attach keeps the first's figures
+  metrics::ShardMetrics::Options mo;
+  const std::string& host = state_->my_node().host;
+  mo.shard = (host.empty() ? shard.options().bind : host) + ":" + std::to_string(shard.Port());
+  mo.max_commands = metrics::CountCommandRows(command::CommandTable::BuiltIn());
+  mo.process_metrics = process_metrics_;
+  metrics_ = std::make_unique<metrics::ShardMetrics>(std::move(mo));
+  shard_ = &shard;
+  shard.set_metrics(metrics_.get());
+  SampleMetrics();  // what the AOF replay loaded shows from the first scrape on
+  metrics_timer_ = std::make_unique<net::Timer>(shard.loop());
+  metrics_timer_->StartRepeating(kMetricsSampleMs, [this] { SampleMetrics(); });
+}
+
+void ShardWiring::SampleMetrics() {
+  const engine::Keyspace& db = shard_->db();
+  metrics_->UpdateKeysPerRange([&db](uint16_t slot) { return db.CountKeysInSlot(slot); });
+  metrics_->StoreMemory(UsedMemory());
+  if (persistence_ == nullptr) return;
+  const AofInfo info = persistence_->Info();
+  metrics_->StoreAofSize(info.current_size);
+  // `rewrites` counts rewrites that got going; the running one has not finished yet. Several
+  // finishing within one sample all get the latest status (the only one kept).
+  const uint64_t finished = info.rewrite.rewrites - (info.rewrite.in_progress ? 1 : 0);
+  for (; rewrites_seen_ < finished; ++rewrites_seen_)
+    metrics_->CountAofRewrite(info.rewrite.last_ok);
+  // A finished rewrite hands over a fresh writer: observe that one from the next sample on.
+  const engine::aof::AofWriter* writer = persistence_->writer();
+  if (writer != nullptr && writer != observed_writer_) {
+    metrics::ShardMetrics* m = metrics_.get();
+    writer->SetFsyncObserver([m](uint64_t ns) { m->RecordFsync(ns); });
+    observed_writer_ = writer;
+  }
+}
+
 void ShardWiring::Detach() {
+  if (metrics_timer_ != nullptr) metrics_timer_->Stop();
+  metrics_timer_.reset();
+  if (shard_ != nullptr) shard_->set_metrics(nullptr);
+  shard_ = nullptr;
+  if (persistence_ != nullptr && persistence_->writer() != nullptr) {
+    persistence_->writer()->SetFsyncObserver({});
+  }
+  observed_writer_ = nullptr;
   if (persistence_ != nullptr) persistence_->Close();
   if (attached_ != nullptr) {
     AttachClusterState(attached_, nullptr);

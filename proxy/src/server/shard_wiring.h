@@ -15,6 +15,8 @@
 #include "cluster/fleet.h"
 #include "config/config.h"
 #include "engine/aof/aof_file.h"
+#include "metrics/shard_metrics.h"
+#include "net/event_loop.h"
 #include "server/aof_rewrite_driver.h"
 #include "server/cluster_check_impl.h"
 #include "server/cluster_state.h"
@@ -37,6 +39,9 @@ struct ShardWiringOptions {
   bool appendonly = true;
   engine::aof::FsyncPolicy appendfsync = engine::aof::FsyncPolicy::kEverysec;
   RewriteOptions rewrite;
+  // The metrics add process_* families (the standalone shard binary; not embedded shards, whose
+  // process is the proxy's).
+  bool process_metrics = false;
 };
 
 // The ShardWiringOptions fields of a shard's config (dir made absolute by the caller).
@@ -57,13 +62,17 @@ class ShardWiring {
   ShardWiring& operator=(const ShardWiring&) = delete;
 
   // On the shard's thread, after Shard::Start() and before the loop serves: attaches the view
-  // and the keyspace to each other, replays the AOF (Persistence::Load) and, for a lone node
-  // configured with port 0, announces the bound port. Error: the AOF could not be loaded (the
-  // message names the file and offset) or the view could not be saved.
+  // and the keyspace to each other, replays the AOF (Persistence::Load), for a lone node
+  // configured with port 0 announces the bound port, and starts the shard's metrics
+  // (labelled shard="host:port" with the bound port; the dispatcher records commands through
+  // Shard::metrics(), a 1 s timer samples keys per slot range, memory, AOF size and rewrites,
+  // the AOF writer reports each fsync). Error: the AOF could not be loaded (the message names
+  // the file and offset) or the view could not be saved.
   Status Attach(Shard& shard);
 
   // On the shard's thread, before the shard is destroyed: undoes Attach (the keyspace is not
-  // touched afterwards; a running rewrite is abandoned). Idempotent.
+  // touched afterwards; a running rewrite is abandoned; the metrics stop moving but stay
+  // readable until this object is destroyed). Idempotent.
   void Detach();
 
   // Replaces the address of every node of the view whose id is in `nodes` (the embedded fleet's
@@ -74,11 +83,24 @@ class ShardWiring {
   ClusterState& cluster_state() { return *state_; }
   // Null with appendonly off.
   Persistence* persistence() { return persistence_.get(); }
+  // Null until Attach succeeded far enough to know the port. Its collectable may be scraped
+  // from any thread while this object lives.
+  metrics::ShardMetrics* metrics() { return metrics_.get(); }
 
  private:
   ShardWiring() = default;
+  void StartMetrics(Shard& shard);
+  // Loop timer: the figures ShardMetrics cannot see by itself.
+  void SampleMetrics();
 
   bool announce_port_ = false;  // a lone node started on port 0
+  bool process_metrics_ = false;
+  // Declared before persistence_: the AOF writer's fsync observer points at it.
+  std::unique_ptr<metrics::ShardMetrics> metrics_;
+  std::unique_ptr<net::Timer> metrics_timer_;
+  Shard* shard_ = nullptr;                                   // set by Attach
+  const engine::aof::AofWriter* observed_writer_ = nullptr;  // the writer we observe
+  uint64_t rewrites_seen_ = 0;  // rewrites already counted into the metrics
   std::unique_ptr<ClusterState> state_;
   std::unique_ptr<ClusterCheckImpl> check_;
   std::unique_ptr<HandlerRegistry> registry_;

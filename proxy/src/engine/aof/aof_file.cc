@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "engine/aof/aof_format.h"
@@ -110,11 +111,18 @@ Status AofWriter::SyncNow() {
     write_errors_++;
     return Status::Error(std::string("AOF fsync failed: ") + std::strerror(errno));
   }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - start);
-  last_fsync_micros_.store(static_cast<uint64_t>(micros.count()), std::memory_order_relaxed);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+  last_fsync_micros_.store(static_cast<uint64_t>(ns.count()) / 1000, std::memory_order_relaxed);
   fsyncs_++;
+  std::lock_guard<std::mutex> lock(observer_mu_);
+  if (observer_) observer_(static_cast<uint64_t>(ns.count()));
   return Status();
+}
+
+void AofWriter::SetFsyncObserver(std::function<void(uint64_t ns)> observer) const {
+  std::lock_guard<std::mutex> lock(observer_mu_);
+  observer_ = std::move(observer);
 }
 
 void AofWriter::SyncLoop() {

@@ -54,6 +54,13 @@ class AofWriter {
   const Status& last_error() const { return last_error_; }
   WriterStats stats() const;
 
+  // Any thread: `observer` (empty: none) is called with the duration in nanoseconds of every
+  // successful fdatasync from now on, on the thread that synced (the loop with kAlways, the
+  // everysec thread otherwise), so it must be cheap and thread-safe. const because it is
+  // instrumentation, not file state: whoever only sees the writer (Persistence::writer()) may
+  // still watch it.
+  void SetFsyncObserver(std::function<void(uint64_t ns)> observer) const;
+
  private:
   AofWriter(int fd, FsyncPolicy policy, uint64_t size);
   Status SyncNow();
@@ -72,6 +79,8 @@ class AofWriter {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread sync_thread_;
+  mutable std::mutex observer_mu_;  // guards observer_ (set on the loop, called by the syncer)
+  mutable std::function<void(uint64_t)> observer_;
 };
 
 struct LoadStats {
