@@ -1,6 +1,7 @@
 #include "backend/backend_connection.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "resp/encoder.h"
@@ -9,6 +10,12 @@ namespace slotproxy::backend {
 namespace {
 
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+
+uint64_t SteadyNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
 
 }  // namespace
 
@@ -62,8 +69,15 @@ void BackendConnection::Write(RequestPtr request, std::string& out, uint64_t now
     out.append(kAsking);
     inflight_.push_back(Slot{Slot::kAskingAck, nullptr});
   }
+  // A new batch starts when the output was flushed or the loop moved on: one clock read for
+  // every request written in between.
+  if (out.empty() || now_ms != batch_ms_ || batch_ns_ == 0) {
+    batch_ns_ = SteadyNs();
+    batch_ms_ = now_ms;
+  }
   out.append(request->payload);
   request->sent_ms = now_ms;
+  request->sent_ns = batch_ns_;
   inflight_.push_back(Slot{Slot::kRequest, std::move(request)});
   ++inflight_count_;
 }
@@ -89,6 +103,7 @@ void BackendConnection::StartConnect() {
     const std::string why = reason.kind == net::CloseReason::Kind::kEof
                                 ? "closed the connection"
                                 : "connection lost: " + reason.message;
+    down_reason_ = why;
     FailAll("ERR backend " + address_ + " " + why);
     conn_.reset();
     state_ = State::kIdle;
@@ -100,6 +115,7 @@ void BackendConnection::OnConnected() {
   ++connects_;
   state_ = State::kReady;
   backoff_ms_ = settings_.reconnect_min_ms;
+  events_->OnConnectResult(*this, true);
   std::string& out = conn_->Output();
   if (!settings_.auth_password.empty()) {
     if (settings_.auth_user.empty()) {
@@ -132,6 +148,7 @@ void BackendConnection::OnConnectFailed(const std::string& why) {
   failed.swap(waiting_);
   waiting_unmatched_.clear();
   const std::string message = "ERR backend " + address_ + " is unreachable (" + why + ")";
+  events_->OnConnectResult(*this, false);
   for (RequestPtr& r : failed) events_->OnFailed(*this, std::move(r), message);
   // conn_ may be the object running this callback: destroying it there is allowed.
   conn_.reset();
@@ -147,6 +164,7 @@ uint64_t BackendConnection::NextBackoff() {
 }
 
 void BackendConnection::OnData(net::InputBuffer& input) {
+  read_ns_ = SteadyNs();
   while (!input.Empty()) {
     const std::string_view view = input.View();
     const resp::ReplyStatus status = parser_.Parse(view);
@@ -229,6 +247,7 @@ bool BackendConnection::SendUnmatched(std::string_view commands) {
 
 void BackendConnection::Fail(std::string_view message) {
   const std::string copy(message);  // `message` may point into something FailAll frees
+  down_reason_ = copy;
   conn_.reset();
   waiting_unmatched_.clear();
   state_ = State::kIdle;

@@ -31,6 +31,9 @@ class ConnectionEvents {
   virtual void OnFailed(BackendConnection& conn, RequestPtr request, std::string_view message) = 0;
   // The connection was lost or could not be made (topology may have changed). Optional.
   virtual void OnConnectionLost(BackendConnection& /*conn*/) {}
+  // A connect attempt ended: `ok` when the TCP connection is up (AUTH / HELLO still pending),
+  // else it failed (refused, timed out, no socket). Optional; metrics and node down/up logs.
+  virtual void OnConnectResult(BackendConnection& /*conn*/, bool /*ok*/) {}
   // A frame no request waits for: a RESP3 push, or (settings.unmatched_frames) any reply that
   // arrives while no request is owed, which is how pub/sub confirmations and messages reach a
   // RESP2 connection. Dropped unless overridden. `raw` is valid during the call only.
@@ -100,6 +103,13 @@ class BackendConnection {
   size_t PendingCount() const { return inflight_count_ + waiting_.size(); }
   const ConnectionSettings& settings() const { return settings_; }
   uint64_t ConnectCount() const { return connects_; }
+  // Steady-clock nanoseconds when the current batch of reads began (one clock read per
+  // OnData call): the end of the round trip of every reply handled in that call.
+  uint64_t read_ns() const { return read_ns_; }
+  // Why the connection was last lost or could not be made ("" before any failure).
+  const std::string& last_error() const { return down_reason_; }
+  // Applies a new connect timeout (SIGHUP) to the next connect.
+  void SetConnectTimeout(uint64_t ms) { settings_.connect_timeout_ms = ms; }
 
  private:
   // One expected reply, in wire order.
@@ -135,6 +145,11 @@ class BackendConnection {
   uint64_t backoff_ms_ = 0;
   std::string down_reason_;
   uint64_t connects_ = 0;
+  // Round-trip stamps: one clock read per write batch (a loop turn's writes share it) and one
+  // per read batch, never one per request.
+  uint64_t batch_ns_ = 0;
+  uint64_t batch_ms_ = 0;  // the loop time batch_ns_ was read in
+  uint64_t read_ns_ = 0;
   std::minstd_rand rng_;
 };
 

@@ -48,6 +48,7 @@ struct BackendRequest {
   uint8_t redirects = 0;  // MOVED/ASK/TRYAGAIN hops so far
   bool asking = false;    // send "ASKING" just before it (one-shot)
   uint64_t sent_ms = 0;   // loop time when handed to a connection (for the op timeout)
+  uint64_t sent_ns = 0;   // steady ns its bytes were queued for write (backend round trip)
 
   // Forgets the owner: the reply will be dropped.
   void Detach() { owner = nullptr; }
@@ -81,6 +82,7 @@ class RequestPool {
     r->redirects = 0;
     r->asking = false;
     r->sent_ms = 0;
+    r->sent_ns = 0;
     free_.push_back(std::move(r));
   }
   size_t FreeCount() const { return free_.size(); }

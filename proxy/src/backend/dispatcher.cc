@@ -130,7 +130,7 @@ void Dispatcher::Send(RequestPtr request) {
     }
     const cluster::NodeIndex owner = map->OwnerOf(request->slot);
     if (owner == cluster::kNoNode) {
-      AskRefresh();
+      AskRefresh(RefreshTrigger::kClusterDown);
       Error(std::move(request), "CLUSTERDOWN Hash slot not served");
       return;
     }
@@ -163,7 +163,7 @@ bool Dispatcher::OwnerOf(uint16_t slot, std::string* host, uint16_t* port) {
   if (!map) return false;
   const cluster::NodeIndex owner = map->OwnerOf(slot);
   if (owner == cluster::kNoNode) {
-    AskRefresh();
+    AskRefresh(RefreshTrigger::kClusterDown);
     return false;
   }
   const cluster::Node& node = map->node(owner);
@@ -174,6 +174,9 @@ bool Dispatcher::OwnerOf(uint16_t slot, std::string* host, uint16_t* port) {
 
 void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::string_view raw,
                          const resp::ReplyInfo& info) {
+  if (metrics_ != nullptr && request->sent_ns != 0 && conn.read_ns() >= request->sent_ns) {
+    metrics_->RecordBackendRtt(conn.address(), conn.read_ns() - request->sent_ns);
+  }
   if (info.type == resp::ValueType::kError && request->owner != nullptr) {
     switch (info.error_kind) {
       case resp::ErrorKind::kMoved:
@@ -182,6 +185,7 @@ void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::strin
         return;
       case resp::ErrorKind::kTryAgain:
         ++stats_.tryagain;
+        if (metrics_ != nullptr) metrics_->CountTryAgain();
         if (request->redirects < options_.max_tryagain) {
           ++request->redirects;
           ScheduleRetry(std::move(request));
@@ -189,7 +193,7 @@ void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::strin
         }
         break;  // passed through verbatim, as Redis's own text
       case resp::ErrorKind::kClusterDown:
-        AskRefresh();
+        AskRefresh(RefreshTrigger::kClusterDown);
         break;
       default:
         break;
@@ -215,6 +219,7 @@ void Dispatcher::Redirect(BackendConnection& conn, RequestPtr request, std::stri
   const std::string host(redirect->host.empty() ? std::string_view(conn.host()) : redirect->host);
   if (redirect->kind == resp::ErrorKind::kMoved) {
     ++stats_.moved;
+    if (metrics_ != nullptr) metrics_->CountMoved();
     const cluster::SlotMapPtr current = holder_.Load();
     if (current) {
       auto patched = current->WithSlotMoved(redirect->slot, host, redirect->port);
@@ -222,10 +227,11 @@ void Dispatcher::Redirect(BackendConnection& conn, RequestPtr request, std::stri
         map_loaded_ = false;  // later requests this turn use the patched map
       }
     }
-    AskRefresh();
+    AskRefresh(RefreshTrigger::kMoved);
     request->asking = false;
   } else {
     ++stats_.ask;
+    if (metrics_ != nullptr) metrics_->CountAsk();
     request->asking = true;
   }
   // The owner named in the reply answers this request even if the published map disagrees
@@ -251,11 +257,73 @@ void Dispatcher::OnFailed(BackendConnection& /*conn*/, RequestPtr request,
   Error(std::move(request), message);
 }
 
-void Dispatcher::OnConnectionLost(BackendConnection& /*conn*/) { AskRefresh(); }
+void Dispatcher::OnConnectionLost(BackendConnection& conn) {
+  if (board_ != nullptr) {
+    board_->MarkDown(conn.address(), conn.last_error());
+    PublishConnections();
+  }
+  AskRefresh(RefreshTrigger::kConnectionLost);
+}
 
-void Dispatcher::AskRefresh() {
+void Dispatcher::OnConnectResult(BackendConnection& conn, bool ok) {
+  ++(ok ? stats_.connects_ok : stats_.connects_failed);
+  if (metrics_ != nullptr) metrics_->CountBackendConnect(conn.address(), ok);
+  // A failure is reported by OnConnectionLost right after (MarkDown there).
+  if (board_ != nullptr && ok) {
+    board_->MarkUp(conn.address());
+    PublishConnections();
+  }
+}
+
+void Dispatcher::SetRefreshCallback(std::function<void()> cb) {
+  if (!cb) {
+    refresh_ = nullptr;
+    return;
+  }
+  refresh_ = [cb = std::move(cb)](RefreshTrigger) { cb(); };
+}
+
+void Dispatcher::SetBoard(BackendBoard* board) {
+  board_ = board;
+  board_slot_ = board_ != nullptr ? board_->Join() : SIZE_MAX;
+  if (board_ != nullptr) PublishConnections();
+}
+
+void Dispatcher::PublishConnections() {
+  BackendBoard::Counts counts;
+  for (const auto& [address, pool] : pools_) {
+    int open = 0;
+    for (auto* conns : {&pool->conns, &pool->conns3}) {
+      for (const auto& conn : *conns) open += conn->state() == BackendConnection::State::kReady;
+    }
+    counts.emplace_back(address, open);
+  }
+  board_->Publish(board_slot_, std::move(counts));
+}
+
+void Dispatcher::SetOpTimeout(uint64_t ms) {
+  options_.op_timeout_ms = ms;
+  if (ms == 0) {
+    timeout_timer_->Stop();
+    return;
+  }
+  const uint64_t tick = std::clamp<uint64_t>(ms / 10, 5, 100);
+  timeout_timer_->StartRepeating(tick, [this] { CheckTimeouts(); });
+}
+
+void Dispatcher::SetConnectTimeout(uint64_t ms) {
+  options_.connection.connect_timeout_ms = ms;
+  settings3_.connect_timeout_ms = ms;
+  for (auto& [address, pool] : pools_) {
+    for (auto* conns : {&pool->conns, &pool->conns3}) {
+      for (auto& conn : *conns) conn->SetConnectTimeout(ms);
+    }
+  }
+}
+
+void Dispatcher::AskRefresh(RefreshTrigger trigger) {
   ++stats_.refresh_requests;
-  if (refresh_) refresh_();
+  if (refresh_) refresh_(trigger);
 }
 
 void Dispatcher::ScheduleRetry(RequestPtr request) {
@@ -287,7 +355,10 @@ void Dispatcher::CheckTimeouts() {
   for (auto& [address, pool] : pools_) {
     for (auto* conns : {&pool->conns, &pool->conns3}) {
       for (auto& conn : *conns) {
-        if (conn->CheckTimeout(now, options_.op_timeout_ms)) ++stats_.timeouts;
+        if (conn->CheckTimeout(now, options_.op_timeout_ms)) {
+          ++stats_.timeouts;
+          if (metrics_ != nullptr) metrics_->CountBackendTimeout(conn->address());
+        }
       }
     }
   }

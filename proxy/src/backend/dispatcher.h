@@ -14,9 +14,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "backend/backend_board.h"
 #include "backend/backend_connection.h"
 #include "backend/backend_request.h"
+#include "backend/refresh_trigger.h"
 #include "cluster/slot_map.h"
+#include "metrics/worker_stats.h"
 #include "net/event_loop.h"
 
 namespace slotproxy::backend {
@@ -38,6 +41,8 @@ struct DispatcherStats {
   uint64_t timeouts = 0;
   uint64_t failures = 0;
   uint64_t refresh_requests = 0;
+  uint64_t connects_ok = 0;
+  uint64_t connects_failed = 0;
 };
 
 class Dispatcher final : private ConnectionEvents {
@@ -50,7 +55,24 @@ class Dispatcher final : private ConnectionEvents {
 
   // Called (on this loop) when the topology should be re-read: after a MOVED, a CLUSTERDOWN,
   // or a lost backend connection. The callee rate-limits.
-  void SetRefreshCallback(std::function<void()> cb) { refresh_ = std::move(cb); }
+  void SetRefreshCallback(std::function<void()> cb);
+  // As SetRefreshCallback, told why (moved, connection_lost, clusterdown), so the topology
+  // manager can count refreshes by trigger.
+  void SetRefreshTriggerCallback(std::function<void(RefreshTrigger)> cb) {
+    refresh_ = std::move(cb);
+  }
+
+  // Where this worker's backend figures go (round trips, redirections, TRYAGAIN, connects,
+  // timeouts); null (the default): not counted. Must outlive the dispatcher.
+  void SetStats(metrics::WorkerStats* stats) { metrics_ = stats; }
+  // The process-wide board (open connections per node, node down / up log lines); null: none.
+  // Joins it at once. Must outlive the dispatcher.
+  void SetBoard(BackendBoard* board);
+
+  // SIGHUP: the op timeout (0: none) applies to requests in flight from the next sweep; the
+  // connect timeout to every later connect of the pools and of new dedicated connections.
+  void SetOpTimeout(uint64_t ms);
+  void SetConnectTimeout(uint64_t ms);
 
   // The current slot map, loaded once per loop turn (nullptr before discovery).
   const cluster::SlotMapPtr& Map();
@@ -78,7 +100,7 @@ class Dispatcher final : private ConnectionEvents {
 
   // Asks for a topology refresh (rate-limited by the callee), e.g. after a MOVED seen on a
   // dedicated connection.
-  void RequestRefresh() { AskRefresh(); }
+  void RequestRefresh() { AskRefresh(RefreshTrigger::kMoved); }
 
   RequestPool& pool() { return pool_; }
   const DispatcherStats& stats() const { return stats_; }
@@ -102,6 +124,9 @@ class Dispatcher final : private ConnectionEvents {
                const resp::ReplyInfo& info) override;
   void OnFailed(BackendConnection& conn, RequestPtr request, std::string_view message) override;
   void OnConnectionLost(BackendConnection& conn) override;
+  void OnConnectResult(BackendConnection& conn, bool ok) override;
+  // Publishes this worker's open connections per node to the board.
+  void PublishConnections();
 
   NodePool& PoolFor(const std::string& host, uint16_t port);
   NodePool* PoolForIndex(const cluster::SlotMap& map, cluster::NodeIndex index);
@@ -113,13 +138,16 @@ class Dispatcher final : private ConnectionEvents {
   void ScheduleRetry(RequestPtr request);
   void RunRetries();
   void CheckTimeouts();
-  void AskRefresh();
+  void AskRefresh(RefreshTrigger trigger);
 
   net::EventLoop& loop_;
   cluster::SlotMapHolder& holder_;
   DispatcherOptions options_;
   ConnectionSettings settings3_;  // options_.connection with resp3 set
-  std::function<void()> refresh_;
+  std::function<void(RefreshTrigger)> refresh_;
+  metrics::WorkerStats* metrics_ = nullptr;
+  BackendBoard* board_ = nullptr;
+  size_t board_slot_ = SIZE_MAX;
   RequestPool pool_;
   DispatcherStats stats_;
 

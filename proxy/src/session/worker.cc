@@ -17,6 +17,8 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
   context_.local.table = &table;
   context_.fill_info = options.fill_info;
   context_.stats = options.stats;
+  dispatcher_.SetStats(options.stats);
+  dispatcher_.SetBoard(options.backend_board);
   context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {
     for (auto& [id, session] : sessions_) visit(session->local());
   };
@@ -68,6 +70,8 @@ void Worker::ApplyLive(const LiveSettings& settings) {
   options_.max_clients = settings.max_clients;
   context_.limits = settings.limits;
   if (idle_changed) StartIdleSweep();
+  if (settings.op_timeout_ms) dispatcher_.SetOpTimeout(*settings.op_timeout_ms);
+  if (settings.connect_timeout_ms) dispatcher_.SetConnectTimeout(*settings.connect_timeout_ms);
 }
 
 void Worker::SweepIdle() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "backend/dispatcher.h"
@@ -29,6 +30,8 @@ struct WorkerOptions {
   std::function<void(ProxyInfoInput*)> fill_info;  // proxy-wide INFO figures; may be null
   log::EventLog log;                               // events (client limit hit); default: not logged
   metrics::WorkerStats* stats = nullptr;  // this worker's request figures; null: not counted
+  // Shared by the workers: backend connections per node, node down / up lines; may be null.
+  backend::BackendBoard* backend_board = nullptr;
   // Runs on the loop once a second (liveness heartbeat, gauges); may be null.
   std::function<void()> tick;
 };
@@ -38,6 +41,9 @@ struct WorkerOptions {
 struct LiveSettings {
   SessionLimits limits;
   int max_clients = 10000;
+  // Backend timeouts (ms; op 0: none); unset: unchanged.
+  std::optional<uint64_t> op_timeout_ms;
+  std::optional<uint64_t> connect_timeout_ms;
 };
 
 // Counters every worker of one proxy shares.
