@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <optional>
 #include <utility>
 
 #include "backend/control_connection.h"
@@ -18,6 +19,22 @@ bool IsConnectable(const std::string& host) {
 
 }  // namespace
 
+void TopologyControl::SetRefreshInterval(uint64_t ms) {
+  interval_ms_.store(ms, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (apply_) apply_(ms);
+}
+
+void TopologyControl::Attach(std::function<void(uint64_t)> apply) {
+  std::lock_guard<std::mutex> lock(mu_);
+  apply_ = std::move(apply);
+}
+
+void TopologyControl::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  apply_ = nullptr;
+}
+
 struct TopologyManager::Impl {
   Impl(TopologyManager* manager, net::EventLoop& event_loop, cluster::SlotMapHolder& map_holder,
        TopologyOptions topology_options)
@@ -30,8 +47,9 @@ struct TopologyManager::Impl {
         retry(loop),
         first_deadline(loop) {}
 
-  void OnRequest();
+  void OnRequest(RefreshTrigger trigger);
   void StartRefresh();
+  void SetInterval(uint64_t ms);
   void TryNext();
   void OnReply(const SeedAddress& node, Result<resp::Value> reply);
   Status Publish(const resp::Value& reply, const std::string& host);
@@ -51,6 +69,8 @@ struct TopologyManager::Impl {
   bool in_flight = false;
   bool again = false;  // a request arrived during a refresh: run one more after it
   bool started_once = false;
+  std::optional<RefreshTrigger> pending;  // of the next refresh (the first request wins)
+  RefreshTrigger current = RefreshTrigger::kStartup;  // of the refresh in flight or last
   uint64_t last_start_ms = 0;
   size_t rotation = 0;
   std::vector<SeedAddress> candidates;  // of the refresh in flight
@@ -72,9 +92,30 @@ TopologyManager::TopologyManager(net::EventLoop& loop, cluster::SlotMapHolder& h
     Result<std::string> ip = net::ResolveBlocking(seed.host);
     if (ip.ok()) seed.host = ip.value();
   }
+  if (TopologyControl* control = impl_->options.control) {
+    if (control->refresh_interval_ms() > 0) {
+      impl_->options.refresh_interval_ms = control->refresh_interval_ms();
+    }
+    control->Attach([weak = std::weak_ptr<Impl>(impl_), &loop](uint64_t ms) {
+      loop.Post([weak, ms] {
+        if (std::shared_ptr<Impl> impl = weak.lock()) impl->SetInterval(ms);
+      });
+    });
+  }
 }
 
-TopologyManager::~TopologyManager() = default;
+TopologyManager::~TopologyManager() {
+  if (impl_->options.control != nullptr) impl_->options.control->Detach();
+}
+
+void TopologyManager::Impl::SetInterval(uint64_t ms) {
+  options.refresh_interval_ms = ms;
+  if (ms == 0) {
+    periodic.Stop();
+  } else if (started_once) {  // running: re-arm with the new period
+    periodic.StartRepeating(ms, [this] { OnRequest(RefreshTrigger::kPeriodic); });
+  }
+}
 
 std::string TopologyManager::last_error() const {
   std::lock_guard<std::mutex> lock(error_mu_);
@@ -93,24 +134,37 @@ void TopologyManager::Start(std::function<void(const Status&)> on_first,
     });
   }
   if (impl.options.refresh_interval_ms > 0) {
-    impl.periodic.StartRepeating(impl.options.refresh_interval_ms, [&impl] { impl.OnRequest(); });
+    impl.periodic.StartRepeating(impl.options.refresh_interval_ms,
+                                 [&impl] { impl.OnRequest(RefreshTrigger::kPeriodic); });
   }
+  impl.pending = RefreshTrigger::kStartup;
   impl.StartRefresh();
 }
 
-void TopologyManager::RequestRefresh(std::string_view /*reason*/) {
+void TopologyManager::RequestRefresh(std::string_view reason) {
+  RefreshTrigger trigger = RefreshTrigger::kConnectionLost;
+  if (reason.substr(0, 5) == "MOVED") {
+    trigger = RefreshTrigger::kMoved;
+  } else if (reason.find("CLUSTERDOWN") != std::string_view::npos) {
+    trigger = RefreshTrigger::kClusterDown;
+  }
+  RequestRefresh(trigger);
+}
+
+void TopologyManager::RequestRefresh(RefreshTrigger trigger) {
   // Coalesce: a storm of MOVED replies on every worker costs one posted closure.
   if (impl_->request_posted.exchange(true, std::memory_order_acq_rel)) return;
   std::weak_ptr<Impl> weak = impl_;
-  impl_->loop.Post([weak] {
+  impl_->loop.Post([weak, trigger] {
     if (std::shared_ptr<Impl> impl = weak.lock()) {
       impl->request_posted.store(false, std::memory_order_release);
-      impl->OnRequest();
+      impl->OnRequest(trigger);
     }
   });
 }
 
-void TopologyManager::Impl::OnRequest() {
+void TopologyManager::Impl::OnRequest(RefreshTrigger trigger) {
+  if (!pending) pending = trigger;
   if (in_flight) {
     again = true;
     return;
@@ -119,7 +173,8 @@ void TopologyManager::Impl::OnRequest() {
   const uint64_t elapsed = now - last_start_ms;
   if (started_once && elapsed < options.min_refresh_interval_ms) {
     if (!delay.IsActive()) {
-      delay.Start(options.min_refresh_interval_ms - elapsed, [this] { OnRequest(); });
+      delay.Start(options.min_refresh_interval_ms - elapsed,
+                  [this] { OnRequest(pending.value_or(current)); });
     }
     return;
   }
@@ -157,6 +212,9 @@ void TopologyManager::Impl::StartRefresh() {
   retry.Stop();
   in_flight = true;
   started_once = true;
+  current = pending.value_or(current);
+  pending.reset();
+  if (options.control != nullptr) options.control->Count(current);
   last_start_ms = loop.NowMs();
   candidates = Candidates();
   next = 0;
@@ -230,11 +288,11 @@ void TopologyManager::Impl::Finish(bool ok) {
       std::lock_guard<std::mutex> lock(owner->error_mu_);
       owner->last_error_ = last_error;
     }
-    retry.Start(options.retry_interval_ms, [this] { OnRequest(); });
+    retry.Start(options.retry_interval_ms, [this] { OnRequest(current); });
   }
   if (again) {
     again = false;
-    OnRequest();
+    OnRequest(pending.value_or(current));
   }
 }
 

@@ -10,6 +10,7 @@
 // min_refresh_interval_ms; requests meanwhile coalesce into one follow-up refresh.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/refresh_trigger.h"
 #include "base/status.h"
 #include "cluster/slot_map.h"
 #include "net/event_loop.h"
@@ -30,6 +32,35 @@ struct SeedAddress {
   uint16_t port = 0;
 };
 
+// The process's handle on a running TopologyManager, owned by whoever builds the options (the
+// manager itself may be created and destroyed on a worker thread): refreshes counted by
+// trigger for /metrics, and the refresh interval changed live (SIGHUP). Thread-safe.
+class TopologyControl {
+ public:
+  // Refreshes started for `trigger` so far (retries after a failure count again).
+  uint64_t refreshes(RefreshTrigger trigger) const {
+    return counts_[static_cast<size_t>(trigger)].load(std::memory_order_relaxed);
+  }
+  // Any thread. The attached manager applies the new periodic interval (0: none) within a
+  // loop turn; a manager attached later starts with it.
+  void SetRefreshInterval(uint64_t ms);
+  // The interval last set (0 before any SetRefreshInterval: the options' value is used).
+  uint64_t refresh_interval_ms() const { return interval_ms_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class TopologyManager;
+  void Count(RefreshTrigger trigger) {
+    counts_[static_cast<size_t>(trigger)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void Attach(std::function<void(uint64_t)> apply);
+  void Detach();
+
+  std::array<std::atomic<uint64_t>, kRefreshTriggerCount> counts_{};
+  std::atomic<uint64_t> interval_ms_{0};
+  std::mutex mu_;
+  std::function<void(uint64_t)> apply_;  // guarded by mu_
+};
+
 struct TopologyOptions {
   std::vector<SeedAddress> seeds;
   uint64_t refresh_interval_ms = 30000;    // periodic refresh; 0 disables it
@@ -39,6 +70,8 @@ struct TopologyOptions {
   uint64_t retry_interval_ms = 500;  // after a refresh where no node answered
   std::string auth_user;             // backend AUTH, as ControlOptions
   std::string auth_password;
+  // Optional (may be null); must outlive the manager.
+  TopologyControl* control = nullptr;
 };
 
 class TopologyManager {
@@ -61,7 +94,11 @@ class TopologyManager {
   // Any thread, as long as the manager outlives the caller's use of it (stop the workers that
   // call it before destroying it). Asks for a refresh soon (rate-limited and coalesced as
   // described above).
-  // `reason` is logged-only text ("MOVED 3999 10.0.0.2:6379", "connection lost").
+  // `trigger` labels the refresh in TopologyControl's counts (when several requests coalesce,
+  // the first one's trigger is counted).
+  void RequestRefresh(RefreshTrigger trigger);
+  // As above, the trigger guessed from `reason` ("MOVED ..." moved, "...CLUSTERDOWN..."
+  // clusterdown, anything else connection_lost); for callers without a trigger.
   void RequestRefresh(std::string_view reason);
 
   // Counters for INFO and tests (any thread).

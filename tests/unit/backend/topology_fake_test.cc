@@ -259,6 +259,58 @@ TEST_CASE("requested refreshes publish changes, coalesce, skip identical maps", 
   CHECK(node.requests.size() == manager.refreshes() + manager.refresh_errors());
 }
 
+TEST_CASE("refreshes are counted by trigger; the interval changes live", "[topology]") {
+  net::EventLoop loop;
+  FakeNode node(loop);
+  const uint16_t p = node.port();
+  node.script = [&](const Args&) { return Slots({{0, 16383, p}}); };
+  cluster::SlotMapHolder holder;
+  TopologyControl control;
+  TopologyOptions options = Options({p});
+  options.control = &control;
+  TopologyManager manager(loop, holder, options);
+  bool ready = false;
+  manager.Start([&](const Status&) { ready = true; });
+  REQUIRE(RunUntil(loop, [&] { return ready; }));
+  CHECK(control.refreshes(RefreshTrigger::kStartup) == 1);
+
+  manager.RequestRefresh(RefreshTrigger::kMoved);
+  REQUIRE(RunUntil(loop, [&] { return manager.refreshes() == 2; }));
+  manager.RequestRefresh(RefreshTrigger::kClusterDown);
+  REQUIRE(RunUntil(loop, [&] { return manager.refreshes() == 3; }));
+  manager.RequestRefresh("backend connection lost");
+  REQUIRE(RunUntil(loop, [&] { return manager.refreshes() == 4; }));
+  CHECK(control.refreshes(RefreshTrigger::kMoved) == 1);
+  CHECK(control.refreshes(RefreshTrigger::kClusterDown) == 1);
+  CHECK(control.refreshes(RefreshTrigger::kConnectionLost) == 1);
+  CHECK(control.refreshes(RefreshTrigger::kPeriodic) == 0);  // the options' interval is 0
+
+  // Periodic refreshes start once the interval is set from another thread, and stop at 0.
+  std::thread([&] { control.SetRefreshInterval(5); }).join();
+  REQUIRE(RunUntil(loop, [&] { return control.refreshes(RefreshTrigger::kPeriodic) >= 2; }));
+  control.SetRefreshInterval(0);
+  RunUntil(
+      loop, [] { return false; }, 20);  // let the change apply
+  const uint64_t periodic = control.refreshes(RefreshTrigger::kPeriodic);
+  RunUntil(
+      loop, [] { return false; }, 30);
+  CHECK(control.refreshes(RefreshTrigger::kPeriodic) == periodic);
+  CHECK(control.refreshes(RefreshTrigger::kStartup) == 1);
+}
+
+TEST_CASE("a destroyed manager detaches from its control", "[topology]") {
+  net::EventLoop loop;
+  cluster::SlotMapHolder holder;
+  TopologyControl control;
+  TopologyOptions options = Options({});
+  options.control = &control;
+  { TopologyManager manager(loop, holder, options); }
+  control.SetRefreshInterval(10);  // nothing attached: no post to a dead manager
+  RunUntil(
+      loop, [] { return false; }, 5);
+  CHECK(control.refresh_interval_ms() == 10);
+}
+
 TEST_CASE("a refresh rebases on a MOVED patch published meanwhile", "[topology]") {
   net::EventLoop loop;
   FakeNode node(loop);
