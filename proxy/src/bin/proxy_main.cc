@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "auth/acl.h"
+#include "backend/backend_board.h"
+#include "backend/topology_manager.h"
 #include "cluster/fleet.h"
 #include "command/command_table.h"
 #include "config/cli.h"
@@ -114,13 +116,11 @@ Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::Prox
 #endif
 
 // Keys the reload reads but this build cannot yet apply to a running proxy; the reload log
-// line names them so an operator knows a restart is needed. Timeouts: the backend side has no
-// setter for them. query_buffer: set on the listener at start. auth: sessions keep pointers
-// to their user in the AccessTable they logged in with, so a new table needs a session-side
-// hand-over first.
-constexpr const char* kNotLiveYet[] = {"timeouts.connect",          "timeouts.op",
-                                       "timeouts.topology_refresh", "limits.query_buffer",
-                                       "auth.requirepass",          "auth.users"};
+// line names them so an operator knows a restart is needed. query_buffer: set on the listener
+// at start. auth: sessions keep pointers to their user in the AccessTable they logged in
+// with, so a new table needs a session-side hand-over first. (Timeouts apply live: op and
+// connect through each worker's dispatcher, topology_refresh through the TopologyControl.)
+constexpr const char* kNotLiveYet[] = {"limits.query_buffer", "auth.requirepass", "auth.users"};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -134,6 +134,26 @@ struct ReloadCounts {
   std::atomic<uint64_t> failed{0};
 };
 
+// slotproxy_backend_connections{node} (the workers' published snapshots, summed) and
+// slotproxy_topology_refreshes_total{trigger}; both read atomics only (scrape thread).
+void WireBackendGauges(const backend::BackendBoard& board, const backend::TopologyControl& topology,
+                       metrics::ProxyMetrics& pm) {
+  pm.SetBackendConnections([&board] {
+    std::vector<metrics::LabeledValue> out;
+    for (auto& [node, open] : board.Connections()) out.push_back({node, open});
+    return out;
+  });
+  pm.SetTopologyRefreshes([&topology] {
+    std::vector<metrics::LabeledValue> out;
+    for (size_t i = 0; i < backend::kRefreshTriggerCount; ++i) {
+      const auto trigger = static_cast<backend::RefreshTrigger>(i);
+      out.push_back({std::string(backend::RefreshTriggerName(trigger)),
+                     static_cast<double>(topology.refreshes(trigger))});
+    }
+    return out;
+  });
+}
+
 int64_t Us(config::Duration d) {
   return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
@@ -143,9 +163,10 @@ class Controller {
  public:
   Controller(net::EventLoop& loop, session::ProxyServer& server, log::Logger& logger,
              metrics::ProxyMetrics& metrics, ReloadCounts& reloads, config::ProxyCli cli,
-             config::ProxyConfig running)
+             config::ProxyConfig running, backend::TopologyControl& topology)
       : loop_(loop),
         server_(server),
+        topology_(topology),
         logger_(logger),
         metrics_(metrics),
         reloads_(reloads),
@@ -201,6 +222,7 @@ class Controller {
 
   net::EventLoop& loop_;
   session::ProxyServer& server_;
+  backend::TopologyControl& topology_;
   log::Logger& logger_;
   metrics::ProxyMetrics& metrics_;
   ReloadCounts& reloads_;
@@ -238,8 +260,13 @@ void Controller::Reload() {
     for (const char* k : kNotLiveYet) later = later || key == k;
     (later ? pending : applied).push_back(key);
   }
-  server_.ApplyLive(
-      {LimitsFrom(next.value(), server_.live().limits.access), next.value().limits.max_clients});
+  session::LiveSettings settings;
+  settings.limits = LimitsFrom(next.value(), server_.live().limits.access);
+  settings.max_clients = next.value().limits.max_clients;
+  settings.op_timeout_ms = Ms(next.value().timeouts.op);
+  settings.connect_timeout_ms = Ms(next.value().timeouts.connect);
+  server_.ApplyLive(settings);
+  topology_.SetRefreshInterval(Ms(next.value().timeouts.topology_refresh));
   metrics_.slowlog().SetMaxLen(static_cast<size_t>(next.value().slowlog.max_len));
   metrics_.slowlog().SetThresholdUs(Us(next.value().slowlog.threshold));
   logger_.SetLevel(config::ToLogLevel(next.value().log.level));
@@ -406,6 +433,11 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   metrics::ProxyMetrics pm(mo);
   for (size_t i = 0; i < mo.workers; ++i) options.stats.push_back(&pm.worker(i));
   options.heartbeat = [&pm](size_t i) { pm.worker(i).Heartbeat(); };
+  // Declared before the server: its workers and topology manager point at them.
+  backend::BackendBoard board(mo.workers, logger.AsEventLog());
+  backend::TopologyControl topology_control;
+  options.worker.backend_board = &board;
+  options.topology.control = &topology_control;
   session::ProxyServer server(*table, options);
   ReloadCounts reloads;
   Status topology;
@@ -418,6 +450,7 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   logger.Notice("Ready to accept connections on {} with {} worker(s)",
                 net::FormatHostPort(cfg.listen.host, server.port()), options.workers);
   WireGauges(server, reloads, pm);
+  WireBackendGauges(board, topology_control, pm);
   Result<std::unique_ptr<metrics::MetricsHttpServer>> http =
       StartHttp(cfg, server, pm, logger, shards);
   if (!http.ok()) {
@@ -428,7 +461,7 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   {
     net::EventLoop loop;
     {
-      Controller controller(loop, server, logger, pm, reloads, cli, cfg);
+      Controller controller(loop, server, logger, pm, reloads, cli, cfg, topology_control);
       controller.Install();
       loop.Run();
     }
