@@ -9,8 +9,10 @@ Live check: the proxy runs on its embedded default with metrics on; redis-py dri
 the proxy; every panel query is evaluated through /api/v1/query and must return data.
 
 A panel whose metric the proxy does not export yet (its producer is not wired) is listed and
-skipped, not hidden; every other panel must have data. When the proxy serves no /metrics at
-all, the live part is skipped with a message.
+skipped, not hidden; every other panel must have data. The backend metrics (REQUIRED) are
+wired, so their panels are never skipped: a missing one fails, and their scraped values must
+show the traffic (round trips and connects per node, open connections per node). When the
+proxy serves no /metrics at all, the live part is skipped with a message.
 """
 
 import json
@@ -35,6 +37,14 @@ DASHBOARD = os.path.join(DASH_DIR, "slotproxy.json")
 README = os.path.join(harness.SOURCE_DIR, "proxy", "src", "metrics", "README.md")
 METRIC_RE = re.compile(r"\b((?:slotproxy|process)_[a-z0-9_]+)\b")
 HIST_SUFFIXES = ("_bucket", "_sum", "_count")
+# Exported by the proxy's backend side: a panel on them is checked, never skipped.
+REQUIRED = {
+    "slotproxy_backend_rtt_seconds_bucket", "slotproxy_backend_rtt_seconds_count",
+    "slotproxy_backend_rtt_seconds_sum", "slotproxy_backend_connects_total",
+    "slotproxy_backend_timeouts_total", "slotproxy_backend_connections",
+    "slotproxy_topology_refreshes_total", "slotproxy_redirections_total",
+    "slotproxy_tryagain_retries_total",
+}
 
 
 def panel_queries(dashboard):
@@ -104,6 +114,44 @@ def check_static(dashboard):
 def http_get(url, timeout=5):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
+
+
+def scraped_samples(metrics_port):
+    """(name, labels text, value) for every sample of the proxy's own scrape."""
+    out = []
+    for line in http_get(f"http://127.0.0.1:{metrics_port}/metrics").splitlines():
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
+        if m and not line.startswith("#"):
+            out.append((m.group(1), m.group(2) or "", float(m.group(3))))
+    return out
+
+
+def backend_by_node(samples, name, extra=""):
+    """{node: value} of `name`'s samples whose labels contain `extra`."""
+    out = {}
+    for n, labels, value in samples:
+        node = re.search(r'node="([^"]+)"', labels)
+        if n == name and node and extra in labels:
+            out[node.group(1)] = out.get(node.group(1), 0.0) + value
+    return out
+
+
+def check_backend_values(metrics_port):
+    """The traffic shows in the backend figures of every embedded shard."""
+    samples = scraped_samples(metrics_port)
+    rtt = backend_by_node(samples, "slotproxy_backend_rtt_seconds_count")
+    connects = backend_by_node(samples, "slotproxy_backend_connects_total", 'result="ok"')
+    open_conns = backend_by_node(samples, "slotproxy_backend_connections")
+    timeouts = backend_by_node(samples, "slotproxy_backend_timeouts_total")
+    assert len(rtt) == 3 and all(v > 0 for v in rtt.values()), rtt
+    assert set(connects) == set(rtt) and all(v >= 1 for v in connects.values()), connects
+    assert set(open_conns) == set(rtt) and all(v >= 1 for v in open_conns.values()), open_conns
+    assert all(v == 0 for v in timeouts.values()), timeouts
+    triggers = {re.search(r'trigger="([^"]+)"', labels).group(1)
+                for n, labels, _ in samples if n == "slotproxy_topology_refreshes_total"}
+    assert triggers == {"moved", "periodic", "connection_lost", "clusterdown", "startup"}, triggers
+    print(f"backend figures: {len(rtt)} nodes, round trips {int(sum(rtt.values()))}, "
+          f"open connections {int(sum(open_conns.values()))}")
 
 
 def scraped_names(metrics_port):
@@ -215,6 +263,8 @@ def evaluate_panels(dashboard, metrics_port, prom_port):
     for title, expr in panel_queries(dashboard):
         metrics = METRIC_RE.findall(expr)
         missing = [m for m in metrics if m not in exported]
+        wired = [m for m in missing if m in REQUIRED]
+        assert not wired, f"{title}: the proxy does not export {', '.join(sorted(set(wired)))}"
         if missing:
             waiting.append(f"{title}: {', '.join(sorted(set(missing)))}")
             continue
@@ -231,6 +281,7 @@ def evaluate_panels(dashboard, metrics_port, prom_port):
                 break
             time.sleep(0.5)
     print(f"{len(pending)} panel queries returned data")
+    check_backend_values(metrics_port)
     if waiting:
         print("SKIPPED panels whose metrics the proxy does not export yet:")
         for w in waiting:
