@@ -146,6 +146,7 @@ void ShardWiring::StartMetrics(Shard& shard) {
 }
 
 void ShardWiring::SampleMetrics() {
+  if (shard_ == nullptr || metrics_ == nullptr) return;
   const engine::Keyspace& db = shard_->db();
   metrics_->UpdateKeysPerRange([&db](uint16_t slot) { return db.CountKeysInSlot(slot); });
   metrics_->StoreMemory(UsedMemory());

@@ -87,11 +87,15 @@ class ShardWiring {
   // from any thread while this object lives.
   metrics::ShardMetrics* metrics() { return metrics_.get(); }
 
+  // On the shard's thread, after Attach: stores into the metrics what they cannot see by
+  // themselves (keys per slot range, memory, AOF size, finished rewrites) and makes the
+  // current AOF writer report its fsyncs. A 1 s timer calls it; tests call it to sample now.
+  // No-op before Attach or after Detach.
+  void SampleMetrics();
+
  private:
   ShardWiring() = default;
   void StartMetrics(Shard& shard);
-  // Loop timer: the figures ShardMetrics cannot see by itself.
-  void SampleMetrics();
 
   bool announce_port_ = false;  // a lone node started on port 0
   bool process_metrics_ = false;
