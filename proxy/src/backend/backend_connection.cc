@@ -104,6 +104,7 @@ void BackendConnection::StartConnect() {
                                 ? "closed the connection"
                                 : "connection lost: " + reason.message;
     down_reason_ = why;
+    lost_by_peer_ = true;
     FailAll("ERR backend " + address_ + " " + why);
     conn_.reset();
     state_ = State::kIdle;
@@ -142,6 +143,7 @@ void BackendConnection::OnConnected() {
 void BackendConnection::OnConnectFailed(const std::string& why) {
   // Called from the connect callback (the connection is already closed) or synchronously.
   down_reason_ = why;
+  lost_by_peer_ = true;
   state_ = State::kDown;
   retry_at_ms_ = loop_.NowMs() + NextBackoff();
   std::deque<RequestPtr> failed;
@@ -248,6 +250,7 @@ bool BackendConnection::SendUnmatched(std::string_view commands) {
 void BackendConnection::Fail(std::string_view message) {
   const std::string copy(message);  // `message` may point into something FailAll frees
   down_reason_ = copy;
+  lost_by_peer_ = false;
   conn_.reset();
   waiting_unmatched_.clear();
   state_ = State::kIdle;

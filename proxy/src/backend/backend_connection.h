@@ -108,6 +108,9 @@ class BackendConnection {
   uint64_t read_ns() const { return read_ns_; }
   // Why the connection was last lost or could not be made ("" before any failure).
   const std::string& last_error() const { return down_reason_; }
+  // True when the last loss came from the node or the network (closed, reset, connect
+  // failed); false when this side dropped it (op timeout, bad reply, AUTH refused).
+  bool lost_by_peer() const { return lost_by_peer_; }
   // Applies a new connect timeout (SIGHUP) to the next connect.
   void SetConnectTimeout(uint64_t ms) { settings_.connect_timeout_ms = ms; }
 
@@ -145,6 +148,7 @@ class BackendConnection {
   uint64_t backoff_ms_ = 0;
   std::string down_reason_;
   uint64_t connects_ = 0;
+  bool lost_by_peer_ = false;
   // Round-trip stamps: one clock read per write batch (a loop turn's writes share it) and one
   // per read batch, never one per request.
   uint64_t batch_ns_ = 0;

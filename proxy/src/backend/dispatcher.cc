@@ -259,7 +259,9 @@ void Dispatcher::OnFailed(BackendConnection& /*conn*/, RequestPtr request,
 
 void Dispatcher::OnConnectionLost(BackendConnection& conn) {
   if (board_ != nullptr) {
-    board_->MarkDown(conn.address(), conn.last_error());
+    // A connection this side dropped (op timeout, bad reply) says the node is slow or odd,
+    // not down: no down line, and its reconnect logs no "up" either.
+    if (conn.lost_by_peer()) board_->MarkDown(conn.address(), conn.last_error());
     PublishConnections();
   }
   AskRefresh(RefreshTrigger::kConnectionLost);

@@ -162,7 +162,7 @@ TEST_CASE("CLUSTERDOWN asks for a refresh with the clusterdown trigger") {
   CHECK(s.triggers == std::vector<backend::RefreshTrigger>{backend::RefreshTrigger::kClusterDown});
 }
 
-TEST_CASE("an op timeout is counted for its node; SetOpTimeout applies live") {
+TEST_CASE("an op timeout is counted for its node, logs no node down; SetOpTimeout applies live") {
   Setup s;  // default op timeout 1000 ms; lowered live below
   s.dispatcher->SetOpTimeout(0);
   s.dispatcher->SetOpTimeout(30);
@@ -172,6 +172,9 @@ TEST_CASE("an op timeout is counted for its node; SetOpTimeout applies live") {
   CHECK(s.owner.replies[0].find("ERR timeout after 30 ms") != std::string::npos);
   CHECK(s.stats.timeouts[s.A()] == 1);
   CHECK(s.Has(backend::RefreshTrigger::kConnectionLost));
+  // This side closed the connection: the node is slow, not down.
+  CHECK_FALSE(s.board.IsDown(s.A()));
+  CHECK(s.log_lines.empty());
 }
 
 TEST_CASE("a refused connect is counted as failed and logs the node down once per outage") {
