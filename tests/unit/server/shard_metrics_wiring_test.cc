@@ -180,5 +180,17 @@ TEST_CASE("the embedded fleet hands out one labelled collectable per shard", "[s
   shards.Stop();
 }
 
+TEST_CASE("INFO memory counts the cached scripts as Redis does", "[shard_metrics]") {
+  TempDir dir;
+  auto started = StartEmbeddedFleet(Fleet(dir, 1));
+  REQUIRE(started.ok());
+  TestClient c(started.value()->ports()[0]);
+  REQUIRE(c.connected());
+  CHECK(c.Call({"INFO", "memory"}).find("\r\nnumber_of_cached_scripts:0\r\n") != std::string::npos);
+  REQUIRE(c.Call({"SCRIPT", "LOAD", "return 1"}).size() == 47);  // "$40\r\n" sha "\r\n"
+  CHECK(c.Call({"INFO", "memory"}).find("\r\nnumber_of_cached_scripts:1\r\n") != std::string::npos);
+  started.value()->Stop();
+}
+
 }  // namespace
 }  // namespace slotproxy::server

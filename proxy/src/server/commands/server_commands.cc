@@ -15,6 +15,8 @@
 #include "engine/glob.h"
 #include "server/client.h"
 #include "server/handler_registry.h"
+#include "server/scripting/script_engine.h"
+#include "server/scripting/shard_host.h"
 #include "server/server_strings.h"
 #include "server/shard.h"
 
@@ -104,7 +106,7 @@ void ClientsSection(Shard& shard, std::string* out) {
   Field(out, "clients_in_timeout_table", shard.BlockedClientCount());
 }
 
-void MemorySection(std::string* out) {
+void MemorySection(Shard& shard, std::string* out) {
   struct mallinfo2 mi = mallinfo2();
   uint64_t used = mi.uordblks + mi.hblkhd;
   uint64_t rss = RssBytes();
@@ -115,6 +117,8 @@ void MemorySection(std::string* out) {
   Field(out, "used_memory_rss_human", BytesToHuman(rss));
   Field(out, "used_memory_peak", used);
   Field(out, "used_memory_peak_human", BytesToHuman(used));
+  // Redis always has its Lua state; ours is made on first use, so the first INFO may make it.
+  Field(out, "number_of_cached_scripts", scripting::EngineFor(shard).size());
   Field(out, "maxmemory", 0);
   Field(out, "maxmemory_human", "0B");
   Field(out, "maxmemory_policy", "noeviction");
@@ -220,7 +224,7 @@ void Info(ServerContext& ctx) {
     if (!out.empty()) out += "\r\n";
     if (section == "server") ServerSection(ctx.shard, ctx.cmd.now_ms, &out);
     if (section == "clients") ClientsSection(ctx.shard, &out);
-    if (section == "memory") MemorySection(&out);
+    if (section == "memory") MemorySection(ctx.shard, &out);
     if (section == "persistence") PersistenceSection(ctx.shard, &out);
     if (section == "stats") StatsSection(ctx.shard, &out);
     if (section == "replication") ReplicationSection(&out);
