@@ -372,7 +372,7 @@ class ShardProcess(unittest.TestCase):
                 proc.signal(harness.signal.SIGTERM)
                 proc.proc.wait(10)
                 self.assertEqual(proc.proc.returncode, 0)
-                self.assertIn("shutting down", proc.output())
+                self.assertIn("scheduling shutdown", proc.output())
 
     def test_help_and_bad_flags(self):
         out = subprocess.run([harness.binary("shard"), "--help"], capture_output=True, timeout=10)

@@ -137,7 +137,8 @@ class ShardRewrite(unittest.TestCase):
                 fields = info_fields(c)
                 self.assertEqual(fields["aof_rewrites"], "1")
                 self.assertEqual(fields["aof_last_bgrewrite_status"], "ok")
-                self.assertEqual(fields["aof_base_size"], str(rewritten))
+                # Writes pipelined across the rename land after the base: base <= file size.
+                self.assertLessEqual(int(fields["aof_base_size"]), rewritten)
                 # More writes into the new file, then a kill -9 with one write in flight.
                 for i in range(300):
                     k, v = f"after:{i % 50}", f"after-{i}"

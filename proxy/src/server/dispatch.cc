@@ -1,5 +1,6 @@
 #include "server/dispatch.h"
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -196,6 +197,7 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
   if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) {
     flushed_watched = shard_.watches().ExistingKeys(shard_.db());
   }
+  const auto started = std::chrono::steady_clock::now();
   if (entry.handler != nullptr) {
     entry.handler(ctx);
   } else {
@@ -203,7 +205,13 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
     entry.server(sctx);
   }
   ++shard_.stats().commands_processed;
-  if (out.size() > before && out[before] == '-') ++shard_.stats().error_replies;
+  const bool failed = out.size() > before && out[before] == '-';
+  if (failed) ++shard_.stats().error_replies;
+  if (metrics::ShardMetrics* m = shard_.metrics(); m != nullptr) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - started);
+    m->RecordCommand(info, static_cast<uint64_t>(ns.count()), failed);
+  }
   if (events.blocked) {
     if (may_block) {
       BlockedState& b = client.blocked();
@@ -235,6 +243,7 @@ bool Dispatcher::RerunBlocked(Client& client) {
   size_t before = out.size();
   resp::Encoder reply(&out, client.state().protocol);
   CommandContext ctx(shard_.db(), reply, client.state(), events, views, now, b.info);
+  const auto started = std::chrono::steady_clock::now();
   if (entry->handler != nullptr) {
     entry->handler(ctx);
   } else {
@@ -243,7 +252,13 @@ bool Dispatcher::RerunBlocked(Client& client) {
   }
   if (events.blocked) return false;
   ++shard_.stats().commands_processed;
-  if (out.size() > before && out[before] == '-') ++shard_.stats().error_replies;
+  const bool failed = out.size() > before && out[before] == '-';
+  if (failed) ++shard_.stats().error_replies;
+  if (metrics::ShardMetrics* m = shard_.metrics(); m != nullptr) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - started);
+    m->RecordCommand(b.info, static_cast<uint64_t>(ns.count()), failed);
+  }
   if (ctx.dirty > 0) {
     shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
     if (!ctx.propagated) shard_.Propagate(views);

@@ -31,9 +31,9 @@ Status ProxyServer::Start(Status* topology_status) {
   busy_ = std::make_unique<std::atomic<size_t>[]>(static_cast<size_t>(options_.workers));
   pending_ = std::make_unique<std::atomic<size_t>[]>(static_cast<size_t>(options_.workers));
   wopts.fill_info = [this](ProxyInfoInput* in) { FillInfo(in); };
-  auto refresh = [this] {
+  auto refresh = [this](backend::RefreshTrigger trigger) {
     backend::TopologyManager* tm = topology_.load(std::memory_order_acquire);
-    if (tm != nullptr) tm->RequestRefresh("backend redirect or failure");
+    if (tm != nullptr) tm->RequestRefresh(trigger);
   };
 
   // Shared: the topology callback may run after Start() returned.
@@ -56,7 +56,7 @@ Status ProxyServer::Start(Status* topology_status) {
     thread->Start([this, i, o, first, discover, refresh, first_map, mine](net::EventLoop& loop) {
       auto worker = std::make_unique<Worker>(loop, holder_, table_, o, shared_);
       workers_[static_cast<size_t>(i)] = worker.get();
-      worker->dispatcher().SetRefreshCallback(refresh);
+      worker->dispatcher().SetRefreshTriggerCallback(refresh);
       Status st = worker->Listen();
       std::unique_ptr<backend::TopologyManager> tm;
       if (st.ok() && first && !discover) first_map->set_value(Status());
