@@ -385,8 +385,9 @@ class ShardProcess(unittest.TestCase):
 
     def test_port_in_use(self):
         with shard_server("--appendonly", "no") as (port, _):
-            out = subprocess.run([harness.binary("shard"), "--port", str(port), "--appendonly",
-                                  "no"], capture_output=True, timeout=10)
+            with tempfile.TemporaryDirectory(prefix="shard-in-use-") as workdir:
+                out = subprocess.run([harness.binary("shard"), "--port", str(port), "--appendonly",
+                                      "no", "--dir", workdir], capture_output=True, timeout=10)
             self.assertNotEqual(out.returncode, 0)
             self.assertIn(b"in use", out.stderr)
 
