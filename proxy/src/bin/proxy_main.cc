@@ -23,6 +23,7 @@
 #include "config/log_level.h"
 #include "log/logger.h"
 #include "metrics/http_server.h"
+#include "metrics/info_text.h"
 #include "metrics/proxy_metrics.h"
 #include "metrics/shard_metrics.h"
 #include "net/address.h"
@@ -433,6 +434,12 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   metrics::ProxyMetrics pm(mo);
   for (size_t i = 0; i < mo.workers; ++i) options.stats.push_back(&pm.worker(i));
   options.heartbeat = [&pm](size_t i) { pm.worker(i).Heartbeat(); };
+  options.worker.slowlog = &pm.slowlog();
+  options.command_stats = [&pm](session::ProxyInfoInput* in) {
+    const metrics::StatsSnapshot snap = pm.InfoSnapshot();
+    metrics::AppendCommandStats(snap, &in->commandstats);
+    metrics::AppendLatencyStats(snap, &in->latencystats);
+  };
   // Declared before the server: its workers and topology manager point at them.
   backend::BackendBoard board(mo.workers, logger.AsEventLog());
   backend::TopologyControl topology_control;

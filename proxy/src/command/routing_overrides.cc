@@ -41,6 +41,8 @@ constexpr RoutingOverride kOverrides[] = {
     {"client|unpause", Refuse()},
     // ACL users live in the proxy's config (issue 5); the backends' users are not the client's.
     {"acl|*", Local()},
+    // The proxy's own slow requests, each with its proxy / backend split (metrics/slowlog.h).
+    {"slowlog|*", Local()},
     {"acl|setuser", Refuse()},
     {"acl|deluser", Refuse()},
     {"acl|load", Refuse()},

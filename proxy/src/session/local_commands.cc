@@ -13,6 +13,7 @@
 #include "command/key_extraction.h"
 #include "command/reply_node.h"
 #include "command/routing.h"
+#include "metrics/slowlog_command.h"
 
 namespace slotproxy::session {
 namespace {
@@ -586,6 +587,8 @@ LocalResult HandleLocal(const CommandInfo& info, Args args, const LocalContext& 
     Client(info, args, ctx, session, out);
   } else if (top == "acl") {
     Acl(info, ctx, session, out);
+  } else if (top == "slowlog" && ctx.slowlog != nullptr) {
+    metrics::SlowlogCommand(*ctx.slowlog, args, &out);
   } else {
     // A row routed here that the proxy does not serve (CONFIG HELP, ...): a clear refusal.
     out.Error(command::UnsupportedError(info));

@@ -23,6 +23,7 @@
 #include "base/status.h"
 #include "command/command_info.h"
 #include "command/command_table.h"
+#include "metrics/slowlog.h"
 #include "resp/encoder.h"
 
 namespace slotproxy::session {
@@ -103,6 +104,9 @@ struct LocalContext {
   // CLIENT LIST: calls `visit` for every client of the proxy the caller can see (e.g. this
   // worker's sessions). When unset, CLIENT LIST shows the calling client only.
   std::function<void(const std::function<void(const LocalSession&)>& visit)> for_each_client;
+  // SLOWLOG GET / LEN / RESET / HELP answer from this proxy-wide store. nullptr: SLOWLOG is
+  // refused as a command the proxy does not serve.
+  metrics::SlowLog* slowlog = nullptr;
 };
 
 // A new client id: 1, 2, 3, ... for the process (thread-safe).

@@ -341,9 +341,14 @@ std::string BuildInfoText(std::span<const std::string_view> args, const ProxyInf
   section(kReplication, [&] { Replication(&s); });
   section(kCpu, [&] { Cpu(input, &s); });
   section(kModules, [&] { s.append("# Modules\r\n"); });
-  section(kCommandstats, [&] { s.append("# Commandstats\r\n"); });
+  // The metrics text carries its own section header; without metrics the section is empty.
+  section(kCommandstats, [&] {
+    s.append(input.commandstats.empty() ? "# Commandstats\r\n" : input.commandstats);
+  });
   section(kErrorstats, [&] { s.append("# Errorstats\r\n"); });
-  section(kLatencystats, [&] { s.append("# Latencystats\r\n"); });
+  section(kLatencystats, [&] {
+    s.append(input.latencystats.empty() ? "# Latencystats\r\n" : input.latencystats);
+  });
   section(kCluster, [&] { s.append("# Cluster\r\ncluster_enabled:0\r\n"); });
   section(kKeyspace, [&] { s.append("# Keyspace\r\n").append(keyspace); });
   section(kProxy, [&] { Proxy(input, keyspace_errors, &s); });

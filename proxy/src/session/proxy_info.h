@@ -44,6 +44,10 @@ struct ProxyInfoInput {
   // The shards' raw replies to "INFO keyspace" (bulk or verbatim strings, or errors), one per
   // shard. Errors and malformed replies are skipped and counted as keyspace_errors.
   std::span<const std::string_view> keyspace_replies;
+  // The whole # Commandstats and # Latencystats sections (header included, Redis 7.0's
+  // format); empty: the bare headers are printed.
+  std::string commandstats;
+  std::string latencystats;
 };
 
 // True when INFO with these arguments (args[0] is "INFO") prints the # Keyspace section, so the

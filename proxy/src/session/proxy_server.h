@@ -40,6 +40,9 @@ struct ProxyServerOptions {
   std::vector<metrics::WorkerStats*> stats;
   // Runs on worker i's loop once a second (the metrics liveness heartbeat); may be null.
   std::function<void(size_t worker)> heartbeat;
+  // Fills INFO commandstats / latencystats (ProxyInfoInput::commandstats, latencystats) from
+  // every worker's figures; may be null (the sections stay empty). Runs on a worker's loop.
+  std::function<void(ProxyInfoInput*)> command_stats;
 };
 
 class ProxyServer {

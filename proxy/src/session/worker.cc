@@ -17,6 +17,7 @@ Worker::Worker(net::EventLoop& loop, cluster::SlotMapHolder& holder,
   context_.local.table = &table;
   context_.fill_info = options.fill_info;
   context_.stats = options.stats;
+  context_.local.slowlog = options.slowlog;
   dispatcher_.SetStats(options.stats);
   dispatcher_.SetBoard(options.backend_board);
   context_.local.for_each_client = [this](const std::function<void(const LocalSession&)>& visit) {

@@ -34,6 +34,7 @@ struct WorkerOptions {
   backend::BackendBoard* backend_board = nullptr;
   // Runs on the loop once a second (liveness heartbeat, gauges); may be null.
   std::function<void()> tick;
+  metrics::SlowLog* slowlog = nullptr;  // proxy-wide SLOWLOG store; null: SLOWLOG refused
 };
 
 // What a SIGHUP reload changes on a running worker: every session reads these from the

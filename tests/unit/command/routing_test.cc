@@ -76,8 +76,6 @@ TEST_CASE("all shards with the response policy's merge") {
       {"script|exists", MergeKind::kLogicalAnd},
       {"script|kill", MergeKind::kOneSucceeded},
       {"function|kill", MergeKind::kOneSucceeded},
-      {"slowlog|len", MergeKind::kSum},
-      {"slowlog|get", MergeKind::kConcat},
       {"config|set", MergeKind::kAllOk},
       {"memory|purge", MergeKind::kAllOk},
   };
@@ -99,7 +97,8 @@ TEST_CASE("proxy-local: connection and introspection commands") {
              "client|setname", "client|getname",
              "client|id",      "client|setinfo",
              "client|info",    "client|list",
-             "config|get"},
+             "config|get",     "slowlog|get",
+             "slowlog|len",    "slowlog|reset"},
             RouteKind::kProxyLocal);
 }
 
