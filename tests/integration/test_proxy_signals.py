@@ -3,6 +3,8 @@
 - SIGHUP with a changed client idle timeout and log level: applied on every worker without
   dropping the connections already open (the idle timeout then closes an idle client; the level
   hides notice lines); a restart-only key is logged as ignored.
+- SIGHUP with changed auth users: applied to clients already logged in, without reconnecting;
+  a removed user's clients are disconnected.
 - SIGHUP with a broken config: refused with a log line, the old config stays, clients served.
 - SIGTERM while a client's pipeline is being answered: every reply arrives, exit code 0.
 - SIGTERM while a client does not read its replies: the drain waits (up to shutdown_timeout),
@@ -208,6 +210,49 @@ def check_reload_metrics(p, metrics_port):
     assert values.get("ok") == 4 and values.get("failed") == 1, values
 
 
+AUTH_V1 = """auth:
+  users:
+    - {name: default, nopass: true, commands: ["+@all"], keys: ["*"]}
+    - {name: app, password: pw1, commands: ["+get", "+auth", "+ping"], keys: ["app:*"]}
+    - {name: gone, password: pw2, commands: ["+@all"], keys: ["*"]}
+"""
+AUTH_V2 = """auth:
+  users:
+    - {name: default, nopass: true, commands: ["+@all"], keys: ["*"]}
+    - {name: app, password: pw1, commands: ["+get", "+set", "+auth", "+ping"], keys: ["app:*"]}
+"""
+
+
+def check_auth_reload():
+    """SIGHUP with changed users: a logged-in client keeps its connection and gets the new
+    rights at once; a client of a removed user is disconnected, as Redis does."""
+    p = Proxy(AUTH_V1)
+    try:
+        app = harness.RawClient(p.port)
+        gone = harness.RawClient(p.port)
+        assert app.call("AUTH", "app", "pw1") == b"+OK\r\n"
+        assert gone.call("AUTH", "gone", "pw2") == b"+OK\r\n"
+        assert app.call("SET", "app:k", "v").startswith(b"-NOPERM"), "set denied before"
+        p.extra = ""
+        p.rewrite(AUTH_V2)
+        p.proc.send_signal(signal.SIGHUP)
+        p.wait_log("Config reloaded: applied:")
+        assert "auth.users" in p.log().split("Config reloaded: applied:")[-1].split("\n")[0]
+        assert app.call("SET", "app:k", "v") == b"+OK\r\n", "set allowed after the reload"
+        assert app.call("GET", "app:k") == b"$1\r\nv\r\n"
+        assert app.call("SET", "other", "v").startswith(b"-NOPERM")
+        try:
+            reply = gone.call("PING")
+        except (ConnectionError, OSError):
+            reply = b""
+        assert reply == b"", f"removed user's client still served: {reply!r}"
+        with harness.RawClient(p.port) as fresh:
+            assert fresh.call("AUTH", "gone", "pw2").startswith(b"-WRONGPASS")
+        app.close()
+    finally:
+        p.close()
+
+
 def main():
     metrics_port = harness.free_port()
     p = Proxy(f"metrics: {{listen: 127.0.0.1:{metrics_port}}}\n")
@@ -219,6 +264,7 @@ def main():
         assert p.proc.wait(15) == 0
     finally:
         p.close()
+    check_auth_reload()
     check_drain_replies()
     check_second_signal()
     check_drain_timeout()

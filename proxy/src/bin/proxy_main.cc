@@ -118,10 +118,10 @@ Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::Prox
 
 // Keys the reload reads but this build cannot yet apply to a running proxy; the reload log
 // line names them so an operator knows a restart is needed. query_buffer: set on the listener
-// at start. auth: sessions keep pointers to their user in the AccessTable they logged in
-// with, so a new table needs a session-side hand-over first. (Timeouts apply live: op and
-// connect through each worker's dispatcher, topology_refresh through the TopologyControl.)
-constexpr const char* kNotLiveYet[] = {"limits.query_buffer", "auth.requirepass", "auth.users"};
+// at start. (Timeouts apply live: op and connect through each worker's dispatcher,
+// topology_refresh through the TopologyControl; auth through a new AccessTable every session
+// moves to.)
+constexpr const char* kNotLiveYet[] = {"limits.query_buffer"};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -261,8 +261,20 @@ void Controller::Reload() {
     for (const char* k : kNotLiveYet) later = later || key == k;
     (later ? pending : applied).push_back(key);
   }
+  std::shared_ptr<const auth::AccessTable> access = server_.live().limits.access;
+  if (!(running_.auth == next.value().auth)) {
+    Result<std::unique_ptr<auth::AccessTable>> built =
+        auth::AccessTable::Build(next.value().auth, server_.table());
+    if (!built.ok()) {
+      reloads_.failed.fetch_add(1);
+      logger_.Warning("Config reload refused, the running config stays: auth: {}",
+                      built.status().message());
+      return;
+    }
+    access = std::move(built.value());
+  }
   session::LiveSettings settings;
-  settings.limits = LimitsFrom(next.value(), server_.live().limits.access);
+  settings.limits = LimitsFrom(next.value(), std::move(access));
   settings.max_clients = next.value().limits.max_clients;
   settings.op_timeout_ms = Ms(next.value().timeouts.op);
   settings.connect_timeout_ms = Ms(next.value().timeouts.connect);

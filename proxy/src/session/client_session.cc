@@ -226,6 +226,31 @@ void ClientSession::HandleCommand(std::span<const std::string_view> args) {
   }
 }
 
+void ClientSession::RebindUser() {
+  const auth::AccessTable* access = ctx_.limits.access.get();
+  if (access == nullptr) {
+    local_.acl_user = nullptr;
+    return;
+  }
+  if (!local_.authenticated) {
+    local_.acl_user = &access->DefaultUser();
+    if (!access->RequiresAuth()) {
+      local_.authenticated = true;
+      parser_.set_limits(MakeLimits(ctx_.limits, true));
+    }
+    return;
+  }
+  const auth::User* user =
+      local_.acl_user != nullptr ? access->FindUser(local_.acl_user->name()) : nullptr;
+  if (local_.acl_user == nullptr) user = &access->DefaultUser();
+  if (user == nullptr || !user->enabled()) {
+    local_.acl_user = nullptr;
+    conn_->Close();
+    return;
+  }
+  local_.acl_user = user;
+}
+
 bool ClientSession::Authorized(const command::CommandInfo& info,
                                std::span<const std::string_view> args) {
   if (!local_.authenticated && !info.HasFlag(command::flag::kNoAuth)) {

@@ -35,6 +35,12 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   ClientSession& operator=(const ClientSession&) = delete;
 
   uint64_t id() const { return id_; }
+  // After the worker's SessionLimits::access changed (SIGHUP): moves this client to the user of
+  // the same name in the new table, as Redis keeps clients logged in across ACL changes. A
+  // client whose user is gone or disabled is disconnected (as Redis does); a client that never
+  // authenticated is let in when the new table needs no password. The previous table must
+  // still be alive during the call.
+  void RebindUser();
   // CLIENT LIST / CLIENT INFO view of this client (pending figures refreshed on call).
   const LocalSession& local();
   // Loop time of the last complete command (or of the accept).

@@ -49,6 +49,8 @@ class ProxyServer {
  public:
   // `table` must be frozen and outlive the server.
   ProxyServer(const command::CommandTable& table, ProxyServerOptions options);
+  // The frozen command table the sessions route by (what an AccessTable is built against).
+  const command::CommandTable& table() const { return table_; }
   // Stop().
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;

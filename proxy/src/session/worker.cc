@@ -67,9 +67,15 @@ size_t Worker::BusyCount() const {
 
 void Worker::ApplyLive(const LiveSettings& settings) {
   const bool idle_changed = settings.limits.client_idle_ms != options_.limits.client_idle_ms;
+  // Keeps the old users alive until every session has moved to the new table.
+  const std::shared_ptr<const auth::AccessTable> old_access = context_.limits.access;
   options_.limits = settings.limits;
   options_.max_clients = settings.max_clients;
   context_.limits = settings.limits;
+  if (context_.limits.access != old_access) {
+    // Close() only schedules the close callback, so the map does not change while it is walked.
+    for (auto& [id, session] : sessions_) session->RebindUser();
+  }
   if (idle_changed) StartIdleSweep();
   if (settings.op_timeout_ms) dispatcher_.SetOpTimeout(*settings.op_timeout_ms);
   if (settings.connect_timeout_ms) dispatcher_.SetConnectTimeout(*settings.connect_timeout_ms);
