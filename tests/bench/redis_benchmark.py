@@ -19,6 +19,7 @@ Suites:
 Usage:
   tests/bench/redis_benchmark.py --suite shard [--requests 200000] [--rounds 2] [--tests set,get]
   tests/bench/redis_benchmark.py --suite proxy [--workers 1]
+  tests/bench/redis_benchmark.py --suite proxy --metrics-cost   # request stats on vs off
 
 The build directory defaults to build/release (SLOTPROXY_BUILD_DIR overrides it).
 """
@@ -123,13 +124,22 @@ def _proxy_argv(port, workers, extra):
 
 
 @contextlib.contextmanager
-def target_proxy_cluster(workers):
+def target_proxy_cluster(workers, request_stats=True):
+    """slotproxy over a three-master Redis Cluster. request_stats False: the per-request
+    figures (latency histograms, commandstats, slowlog) are off, to measure their cost."""
     with harness.redis_cluster(3) as ports:
         port = harness.free_port()
         seeds = [a for p in ports for a in ("--seed", f"127.0.0.1:{p}")]
-        with harness.Process(_proxy_argv(port, workers, seeds), log_name="proxy") as proc:
-            harness.wait_until(lambda: harness.ping_ok(port), timeout=20, what="proxy")
-            yield port, [proc.proc.pid]
+        conf = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+        conf.write(f"metrics: {{listen: 127.0.0.1:0, request_stats: {str(request_stats).lower()}}}\n")
+        conf.close()
+        argv = _proxy_argv(port, workers, ["-c", conf.name, *seeds])
+        try:
+            with harness.Process(argv, log_name="proxy") as proc:
+                harness.wait_until(lambda: harness.ping_ok(port), timeout=20, what="proxy")
+                yield port, [proc.proc.pid]
+        finally:
+            os.unlink(conf.name)
 
 
 @contextlib.contextmanager
@@ -261,11 +271,18 @@ def main():
     ap.add_argument("--pipelines", type=int, nargs="+", default=[1, 16])
     ap.add_argument("--workers", type=int, default=1, help="proxy worker threads")
     ap.add_argument("--tests", help="comma-separated subset of the suite's redis-benchmark tests")
+    ap.add_argument("--metrics-cost", action="store_true",
+                    help="proxy suite: only slotproxy over the cluster, request stats on vs off")
     args = ap.parse_args()
     if args.suite == "shard":
         targets = [("redis", target_redis), ("shard", target_shard)]
         results = measure(targets, args.tests or SHARD_TESTS, args)
         report(results, ["redis"], args)
+    elif args.metrics_cost:
+        targets = [("stats-off", lambda: target_proxy_cluster(args.workers, False)),
+                   ("stats-on", lambda: target_proxy_cluster(args.workers, True))]
+        results = measure(targets, args.tests or PROXY_TESTS, args)
+        report(results, ["stats-off"], args)
     else:
         targets = [("redis", target_redis), ("twemproxy", target_twemproxy),
                    ("slotproxy-cluster", lambda: target_proxy_cluster(args.workers)),

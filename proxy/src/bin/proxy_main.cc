@@ -444,7 +444,9 @@ int Run(const config::ProxyCli& cli, const config::ProxyConfig& cfg, log::Logger
   mo.slowlog_max_len = static_cast<size_t>(cfg.slowlog.max_len);
   mo.slowlog_threshold_us = Us(cfg.slowlog.threshold);
   metrics::ProxyMetrics pm(mo);
-  for (size_t i = 0; i < mo.workers; ++i) options.stats.push_back(&pm.worker(i));
+  if (cfg.metrics.request_stats) {
+    for (size_t i = 0; i < mo.workers; ++i) options.stats.push_back(&pm.worker(i));
+  }
   options.heartbeat = [&pm](size_t i) { pm.worker(i).Heartbeat(); };
   options.worker.slowlog = &pm.slowlog();
   options.command_stats = [&pm](session::ProxyInfoInput* in) {

@@ -17,9 +17,10 @@ void ReadLog(const Section& parent, LogConfig* out) {
 }
 
 void ReadMetrics(const Section& parent, MetricsConfig* out) {
-  constexpr std::string_view kKeys[] = {"listen"};
+  constexpr std::string_view kKeys[] = {"listen", "request_stats"};
   Section metrics = parent.Sub("metrics", kKeys);
   metrics.Address("listen", 0, &out->listen);
+  metrics.Bool("request_stats", &out->request_stats);
 }
 
 void ReadAppendFsync(const Section& parent, std::string_view key, AppendFsync* out) {

@@ -123,6 +123,9 @@ struct AuthConfig {
 
 struct MetricsConfig {
   HostPort listen{"127.0.0.1", 0};  // port 0: the metrics endpoint is off
+  // Per-request figures (latency histograms, INFO commandstats / latencystats, SLOWLOG). Off
+  // only to measure what they cost: the metrics endpoint then shows no request figures.
+  bool request_stats = true;
 
   friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };

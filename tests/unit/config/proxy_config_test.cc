@@ -253,5 +253,16 @@ TEST_CASE("RestartOnlyChanges lists what a reload cannot apply") {
         std::vector<std::string>{"listen", "embedded", "metrics"});
 }
 
+TEST_CASE("metrics.request_stats is on by default and can be turned off") {
+  CHECK(DefaultProxyConfig().metrics.request_stats);
+  Parsed<ProxyConfig> parsed =
+      ParseProxyConfig("metrics: {listen: 127.0.0.1:0, request_stats: false}\n", "m.yaml");
+  INFO(FormatConfigErrors(parsed.errors));
+  REQUIRE(parsed.ok());
+  CHECK_FALSE(parsed.config.metrics.request_stats);
+  Parsed<ProxyConfig> bad = ParseProxyConfig("metrics: {request_stats: maybe}\n", "m.yaml");
+  CHECK_FALSE(bad.ok());
+}
+
 }  // namespace
 }  // namespace slotproxy::config
