@@ -263,13 +263,13 @@ void TopologyManager::Impl::OnReply(const SeedAddress& node, Result<resp::Value>
 Status TopologyManager::Impl::Publish(const resp::Value& reply, const std::string& host) {
   if (reply.type == resp::ValueType::kError) return Status::Error(reply.str);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    cluster::SlotMapPtr current = holder.Load();
+    cluster::SlotMapPtr previous = holder.Load();
     Result<cluster::SlotMapPtr> parsed =
-        cluster::ParseClusterSlots(reply, host, current ? current->version() + 1 : 1);
+        cluster::ParseClusterSlots(reply, host, previous ? previous->version() + 1 : 1);
     if (!parsed.ok()) return parsed.status();
     if (parsed.value()->covered_slots() == 0) return Status::Error("the node serves no slot");
-    if (current && cluster::DiffSlotMaps(*current, *parsed.value()).empty()) return Status();
-    if (holder.CompareAndSwap(current, parsed.value())) {
+    if (previous && cluster::DiffSlotMaps(*previous, *parsed.value()).empty()) return Status();
+    if (holder.CompareAndSwap(previous, parsed.value())) {
       owner->published_.fetch_add(1, std::memory_order_relaxed);
       return Status();
     }
