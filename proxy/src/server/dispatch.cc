@@ -75,6 +75,24 @@ std::vector<std::string_view> Views(const std::vector<std::string>& args) {
   return std::vector<std::string_view>(args.begin(), args.end());
 }
 
+// The clock a command's metrics start from: read only when the shard records metrics.
+std::chrono::steady_clock::time_point MetricsStart(const Shard& shard) {
+  return shard.metrics() != nullptr ? std::chrono::steady_clock::now()
+                                    : std::chrono::steady_clock::time_point{};
+}
+
+// Counts one finished command: processed, failed, and its duration when metrics are on.
+void CountCommand(Shard& shard, const command::CommandInfo* info,
+                  std::chrono::steady_clock::time_point started, bool failed) {
+  ++shard.stats().commands_processed;
+  if (failed) ++shard.stats().error_replies;
+  if (metrics::ShardMetrics* m = shard.metrics(); m != nullptr) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - started);
+    m->RecordCommand(info, static_cast<uint64_t>(ns.count()), failed);
+  }
+}
+
 }  // namespace
 
 void Dispatcher::Reject(Client& client, std::string_view error) {
@@ -197,21 +215,14 @@ void Dispatcher::Call(Client& client, const command::CommandInfo* info, const Ha
   if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) {
     flushed_watched = shard_.watches().ExistingKeys(shard_.db());
   }
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = MetricsStart(shard_);
   if (entry.handler != nullptr) {
     entry.handler(ctx);
   } else {
     ServerContext sctx{ctx, shard_, client};
     entry.server(sctx);
   }
-  ++shard_.stats().commands_processed;
-  const bool failed = out.size() > before && out[before] == '-';
-  if (failed) ++shard_.stats().error_replies;
-  if (metrics::ShardMetrics* m = shard_.metrics(); m != nullptr) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now() - started);
-    m->RecordCommand(info, static_cast<uint64_t>(ns.count()), failed);
-  }
+  CountCommand(shard_, info, started, out.size() > before && out[before] == '-');
   if (events.blocked) {
     if (may_block) {
       BlockedState& b = client.blocked();
@@ -243,7 +254,7 @@ bool Dispatcher::RerunBlocked(Client& client) {
   size_t before = out.size();
   resp::Encoder reply(&out, client.state().protocol);
   CommandContext ctx(shard_.db(), reply, client.state(), events, views, now, b.info);
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = MetricsStart(shard_);
   if (entry->handler != nullptr) {
     entry->handler(ctx);
   } else {
@@ -251,14 +262,7 @@ bool Dispatcher::RerunBlocked(Client& client) {
     entry->server(sctx);
   }
   if (events.blocked) return false;
-  ++shard_.stats().commands_processed;
-  const bool failed = out.size() > before && out[before] == '-';
-  if (failed) ++shard_.stats().error_replies;
-  if (metrics::ShardMetrics* m = shard_.metrics(); m != nullptr) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now() - started);
-    m->RecordCommand(b.info, static_cast<uint64_t>(ns.count()), failed);
-  }
+  CountCommand(shard_, b.info, started, out.size() > before && out[before] == '-');
   if (ctx.dirty > 0) {
     shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
     if (!ctx.propagated) shard_.Propagate(views);

@@ -446,10 +446,11 @@ void ClientSession::RouteInfo(std::span<const std::string_view> args) {
 
 void ClientSession::FinishInfo(Entry& entry) {
   ProxyInfoInput input;
+  std::vector<std::string_view> args(entry.info_args.begin(), entry.info_args.end());
+  input.want_command_stats = InfoWantsCommandStats(args);
   if (ctx_.fill_info) ctx_.fill_info(&input);
   std::vector<std::string_view> replies(entry.parts.begin(), entry.parts.end());
   input.keyspace_replies = replies;
-  std::vector<std::string_view> args(entry.info_args.begin(), entry.info_args.end());
   resp::Encoder enc(&entry.reply, local_.protocol);
   WriteInfoReply(args, input, enc);
   entry.ready = true;

@@ -313,6 +313,10 @@ size_t SumKeyspace(std::span<const std::string_view> replies, std::string* out) 
   return failed;
 }
 
+bool InfoWantsCommandStats(std::span<const std::string_view> args) {
+  return (SelectedSections(args) & (kCommandstats | kLatencystats)) != 0;
+}
+
 bool InfoWantsKeyspace(std::span<const std::string_view> args) {
   return (SelectedSections(args) & kKeyspace) != 0;
 }

@@ -44,6 +44,7 @@ struct ProxyInfoInput {
   // The shards' raw replies to "INFO keyspace" (bulk or verbatim strings, or errors), one per
   // shard. Errors and malformed replies are skipped and counted as keyspace_errors.
   std::span<const std::string_view> keyspace_replies;
+  bool want_command_stats = false;  // set by the caller: fill commandstats / latencystats
   // The whole # Commandstats and # Latencystats sections (header included, Redis 7.0's
   // format); empty: the bare headers are printed.
   std::string commandstats;
@@ -53,6 +54,10 @@ struct ProxyInfoInput {
 // True when INFO with these arguments (args[0] is "INFO") prints the # Keyspace section, so the
 // session fans "INFO keyspace" out to the shards only then.
 bool InfoWantsKeyspace(std::span<const std::string_view> args);
+
+// True when the INFO arguments select # Commandstats or # Latencystats (the figures are then
+// gathered from every worker; plain INFO does not pay for it).
+bool InfoWantsCommandStats(std::span<const std::string_view> args);
 
 // The INFO text for `args` (args[0] is "INFO"; then section names, case-insensitive, as Redis
 // 7.0: none or "default" = the default sections, "all" = all but modules, "everything" = all,

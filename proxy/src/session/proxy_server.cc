@@ -245,7 +245,7 @@ void ProxyServer::FillInfo(ProxyInfoInput* in) const {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
           .count());
   in->config_file = options_.config_file;
-  if (options_.command_stats) options_.command_stats(in);
+  if (in->want_command_stats && options_.command_stats) options_.command_stats(in);
   in->connected_clients = static_cast<uint64_t>(ConnectedClients());
   in->maxclients = static_cast<uint64_t>(options_.worker.max_clients);
   in->used_memory = ReadRssBytes();

@@ -41,7 +41,8 @@ struct ProxyServerOptions {
   // Runs on worker i's loop once a second (the metrics liveness heartbeat); may be null.
   std::function<void(size_t worker)> heartbeat;
   // Fills INFO commandstats / latencystats (ProxyInfoInput::commandstats, latencystats) from
-  // every worker's figures; may be null (the sections stay empty). Runs on a worker's loop.
+  // every worker's figures, when in->want_command_stats; may be null (the sections stay empty).
+  // Runs on a worker's loop.
   std::function<void(ProxyInfoInput*)> command_stats;
 };
 
