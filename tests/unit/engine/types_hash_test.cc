@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -206,6 +207,56 @@ TEST_CASE("hash: HSCAN", "[engine][types][hash]") {
   CHECK(cursor == 0);
   for (int i = 0; i < 999 - calls; i++) CHECK(seen.count("f" + std::to_string(i)) == 1);
   CHECK(calls > 50);  // COUNT 10 really paginates
+}
+
+TEST_CASE("hash: hashtable values grow, shrink and copy", "[engine][types][hash]") {
+  HashValue h;
+  for (int i = 0; i < 600; i++) h.Set("f" + std::to_string(i), "v");
+  REQUIRE(h.Encoding() == "hashtable");
+  // Values that fit the node are overwritten in place, longer ones move to a new node.
+  for (size_t len : {0, 1, 7, 8, 40, 300, 2, 5000, 0, 13}) {
+    const std::string v(len, 'x');
+    CHECK_FALSE(h.Set("f7", v));
+    CHECK(*h.Get("f7") == v);
+    CHECK(h.StrLen("f7") == len);
+  }
+  CHECK(*h.Get("f6") == "v");
+  CHECK(*h.Get("f8") == "v");
+  CHECK(h.Size() == 600);
+  const std::string huge(100, 'y');
+  CHECK(h.IncrBy("n", 5).value() == 5);
+  CHECK(h.IncrBy("n", 123456789).value() == 123456794);
+  CHECK(*h.Get("n") == "123456794");
+  auto copy = h.Clone();
+  h.Set("f1", huge);
+  CHECK(h.Delete("f2"));
+  CHECK(*copy->Get("f1") == "v");
+  CHECK(*copy->Get("f2") == "v");
+  CHECK(copy->Size() == 601);
+  CHECK(copy->GetAll().size() == 2 * 601);
+  CHECK(*h.Get("f1") == huge);
+  CHECK_FALSE(h.Get("f2").has_value());
+  for (int i = 0; i < 600; i++) h.Delete("f" + std::to_string(i));
+  CHECK(h.Size() == 1);
+  CHECK(h.Keys() == SV({"n"}));
+  CHECK(h.Values() == SV({"123456794"}));
+}
+
+TEST_CASE("hash: hashtable HRANDFIELD is uniform", "[engine][types][hash]") {
+  HashValue h;
+  for (int i = 0; i < 700; i++) h.Set("f" + std::to_string(i), std::to_string(i));
+  for (int i = 0; i < 100; i++) h.Delete("f" + std::to_string(i * 7));
+  REQUIRE(h.Size() == 600);
+  std::map<std::string, int> counts;
+  for (int i = 0; i < 36000; i++) {  // 60 per field
+    auto [f, v] = h.RandomField();
+    REQUIRE(*h.Get(f) == v);
+    counts[std::string(f)]++;
+  }
+  REQUIRE(counts.size() == 600);
+  double chi2 = 0;
+  for (const auto& [f, n] : counts) chi2 += (n - 60.0) * (n - 60.0) / 60;
+  CHECK(chi2 < 850);  // 599 degrees of freedom: mean 599, sd 34.6; 850 is 7 sd out
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -179,6 +180,41 @@ TEST_CASE("set: SSCAN", "[engine][types][set]") {
   CHECK(cursor == 0);
   CHECK(seen.size() >= 200);
   for (int i = 7; i < 2000; i += 10) CHECK(seen.count("k" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("set: hashtable SRANDMEMBER is uniform, SPOP drains through every shrink",
+          "[engine][types][set]") {
+  SetValue s;
+  for (int i = 0; i < 1000; i++) s.Add("m" + std::to_string(i));
+  // Delete most of a bigger set's members too, so that chains and the load factor vary.
+  for (int i = 0; i < 3000; i++) s.Add("gone" + std::to_string(i));
+  for (int i = 0; i < 3000; i++) REQUIRE(s.Remove("gone" + std::to_string(i)));
+  REQUIRE(s.Size() == 1000);
+  std::map<std::string, int> counts;
+  const int draws = 60000;  // 60 per member
+  for (int i = 0; i < draws; i++) counts[s.RandomMember()]++;
+  double chi2 = 0;
+  for (int i = 0; i < 1000; i++) {
+    const double n = counts["m" + std::to_string(i)];
+    chi2 += (n - 60) * (n - 60) / 60;
+  }
+  // 999 degrees of freedom: mean 999, sd 44.7; 1300 is 6.7 sd out.
+  CHECK(chi2 < 1300);
+  CHECK(counts.size() == 1000);
+
+  SetValue copy = *s.Clone();
+  std::set<std::string> popped;
+  for (int i = 0; i < 1000; i++) {
+    auto m = s.Pop();
+    REQUIRE(m.has_value());
+    REQUIRE(popped.insert(*m).second);
+    REQUIRE_FALSE(s.Contains(*m));
+    REQUIRE(s.Size() == static_cast<size_t>(999 - i));
+  }
+  CHECK_FALSE(s.Pop().has_value());
+  CHECK(popped == Sorted(copy.Members()));
+  CHECK(copy.Size() == 1000);
+  CHECK(copy.Encoding() == "hashtable");
 }
 
 }  // namespace

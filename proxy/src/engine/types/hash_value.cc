@@ -10,19 +10,14 @@
 #include "engine/types/type_errors.h"
 
 namespace slotproxy::engine {
-namespace {
-
-types::HashedView Probe(std::string_view field) { return {types::StableHash(field), field}; }
-
-}  // namespace
 
 std::unique_ptr<HashValue> HashValue::Clone() const { return std::make_unique<HashValue>(*this); }
 
 void HashValue::Convert() {
   if (!listpack_) return;
+  big_.Reserve(small_.size());
   small_.ForEach([&](std::string_view field, std::string_view value) {
-    big_.emplace(types::HashedKey{types::StableHash(field), std::string(field)},
-                 std::string(value));
+    big_.Insert(types::HashNode::Make(types::StableHash(field), field, value));
   });
   small_.Clear();
   listpack_ = false;
@@ -38,12 +33,12 @@ bool HashValue::Store(std::string_view field, std::string_view value) {
     if (small_.size() > kMaxListpackEntries) Convert();
     return true;
   }
-  auto it = big_.find(Probe(field));
-  if (it != big_.end()) {
-    it->second.assign(value);
+  const uint64_t hash = types::StableHash(field);
+  if (types::HashNode* n = big_.Find(hash, field)) {
+    if (!n->SetValue(value)) big_.Replace(n, types::HashNode::Make(hash, field, value));
     return false;
   }
-  big_.emplace(types::HashedKey{types::StableHash(field), std::string(field)}, std::string(value));
+  big_.Insert(types::HashNode::Make(hash, field, value));
   return true;
 }
 
@@ -81,9 +76,9 @@ std::optional<std::string_view> HashValue::Get(std::string_view field) const {
     if (!e) return std::nullopt;
     return e->second;
   }
-  auto it = big_.find(Probe(field));
-  if (it == big_.end()) return std::nullopt;
-  return std::string_view(it->second);
+  const types::HashNode* n = big_.Find(types::StableHash(field), field);
+  if (n == nullptr) return std::nullopt;
+  return n->Value();
 }
 
 size_t HashValue::StrLen(std::string_view field) const {
@@ -98,14 +93,14 @@ bool HashValue::Delete(std::string_view field) {
     small_.Erase(*e);  // keeps the insertion order of the rest, as a listpack delete does
     return true;
   }
-  return big_.erase(Probe(field)) > 0;
+  return big_.Erase(types::StableHash(field), field);
 }
 
 void HashValue::ForEach(absl::FunctionRef<void(std::string_view, std::string_view)> fn) const {
   if (listpack_) {
     small_.ForEach(fn);
   } else {
-    for (const auto& [key, value] : big_) fn(key.bytes, value);
+    big_.ForEach([&](const types::HashNode& n) { fn(n.Key(), n.Value()); });
   }
 }
 
@@ -166,8 +161,8 @@ std::pair<std::string_view, std::string_view> HashValue::RandomField() const {
     const auto e = small_.At(types::RandomBelow(small_.size()));
     return {e.first, e.second};
   }
-  auto it = types::RandomHashed(big_);
-  return {it->first.bytes, it->second};
+  const types::HashNode* n = big_.Random();
+  return {n->Key(), n->Value()};
 }
 
 void HashValue::RandomFields(
@@ -201,10 +196,10 @@ void HashValue::RandomFields(
   const size_t want = static_cast<size_t>(count);
   if (!listpack_ && want * 3 <= size) {
     // Few picks from a big hash: random draws until enough distinct ones, O(want log n).
-    absl::flat_hash_set<const types::HashedKey*> picked;
+    absl::flat_hash_set<const types::HashNode*> picked;
     while (picked.size() < want) {
-      auto it = types::RandomHashed(big_);
-      if (picked.insert(&it->first).second) emit(it->first.bytes, it->second);
+      const types::HashNode* n = big_.Random();
+      if (picked.insert(n).second) emit(n->Key(), n->Value());
     }
     return;
   }
@@ -230,9 +225,7 @@ uint64_t HashValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
     ForEach(visit);
     return 0;
   }
-  return types::HashOrderedScan(
-      big_, cursor, std::max<size_t>(count, 1), [](const auto& kv) { return kv.first.hash; },
-      [&](const auto& kv) { visit(kv.first.bytes, kv.second); });
+  return big_.ScanSome(cursor, count, [&](const types::HashNode& n) { visit(n.Key(), n.Value()); });
 }
 
 }  // namespace slotproxy::engine

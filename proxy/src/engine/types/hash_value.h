@@ -11,21 +11,23 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/functional/function_ref.h"
 #include "base/status.h"
 #include "engine/types/hashed_key.h"
 #include "engine/types/packed_pairs.h"
+#include "engine/types/scan_nodes.h"
+#include "engine/types/scan_table.h"
 
 namespace slotproxy::engine {
 
 // A field -> value map. Small hashes are "listpack" encoded like Redis: pairs packed in one buffer
 // in insertion order (types::PackedPairs; the order HGETALL/HKEYS/HVALS/HSCAN return, byte for
 // byte as Redis).
-// A hash converts for good to "hashtable" (a btree ordered by field hash, so HSCAN cursors survive
-// any modification) once it holds more than kMaxListpackEntries fields or is given a field or
-// value longer than kMaxListpackValue bytes. Views returned by getters stay valid until the next
-// modification of this hash; arguments must not be views into this hash.
+// A hash converts for good to "hashtable" (types::ScanTable: Redis's chained dict and its HSCAN
+// cursor, one node per field holding field and value) once it holds more than kMaxListpackEntries
+// fields or is given a field or value longer than kMaxListpackValue bytes. Views returned by
+// getters stay valid until the next modification of this hash; arguments must not be views into
+// this hash.
 class HashValue {
  public:
   // Redis 7.0's hash-max-listpack-entries / hash-max-listpack-value defaults (CONFIG GET on
@@ -38,7 +40,7 @@ class HashValue {
   // A deep copy with the same encoding (COPY).
   std::unique_ptr<HashValue> Clone() const;
   // The number of fields (HLEN).
-  size_t Size() const { return listpack_ ? small_.size() : big_.size(); }
+  size_t Size() const { return listpack_ ? small_.size() : big_.Size(); }
   // OBJECT ENCODING: "listpack" or "hashtable".
   std::string_view Encoding() const { return listpack_ ? "listpack" : "hashtable"; }
 
@@ -89,7 +91,7 @@ class HashValue {
                 std::vector<std::string>* out) const;
 
  private:
-  using Big = absl::btree_map<types::HashedKey, std::string, types::HashedLess>;
+  using Big = types::ScanTable<types::HashNode>;
 
   // Moves everything into the hashtable encoding (never undone).
   void Convert();

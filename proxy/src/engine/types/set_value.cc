@@ -6,22 +6,21 @@
 #include "engine/numbers.h"
 
 namespace slotproxy::engine {
-namespace {
-
-types::HashedView Probe(std::string_view m) { return {types::StableHash(m), m}; }
-
-}  // namespace
 
 void SetValue::Convert() {
   if (!intset_) return;
   char buf[kInt64Chars];
+  big_.Reserve(ints_.size() + 1);
   for (int64_t v : ints_) AddBig(FormatInt64(v, buf));
   std::vector<int64_t>().swap(ints_);
   intset_ = false;
 }
 
 bool SetValue::AddBig(std::string_view member) {
-  return big_.insert(types::HashedKey{types::StableHash(member), std::string(member)}).second;
+  const uint64_t hash = types::StableHash(member);
+  if (big_.Find(hash, member) != nullptr) return false;
+  big_.Insert(types::SetNode::Make(hash, member));
+  return true;
 }
 
 bool SetValue::Add(std::string_view member) {
@@ -54,7 +53,7 @@ bool SetValue::Remove(std::string_view member) {
     ints_.erase(it);
     return true;
   }
-  return big_.erase(Probe(member)) > 0;
+  return big_.Erase(types::StableHash(member), member);
 }
 
 bool SetValue::Contains(std::string_view member) const {
@@ -62,7 +61,7 @@ bool SetValue::Contains(std::string_view member) const {
     int64_t v;
     return ParseInt64(member, &v) && std::binary_search(ints_.begin(), ints_.end(), v);
   }
-  return big_.contains(Probe(member));
+  return big_.Find(types::StableHash(member), member) != nullptr;
 }
 
 void SetValue::ForEach(absl::FunctionRef<void(std::string_view)> fn) const {
@@ -70,7 +69,7 @@ void SetValue::ForEach(absl::FunctionRef<void(std::string_view)> fn) const {
     char buf[kInt64Chars];
     for (int64_t v : ints_) fn(FormatInt64(v, buf));
   } else {
-    for (const auto& k : big_) fn(k.bytes);
+    big_.ForEach([&](const types::SetNode& n) { fn(n.Key()); });
   }
 }
 
@@ -83,8 +82,14 @@ std::vector<std::string> SetValue::Members() const {
 
 std::optional<std::string> SetValue::Pop() {
   if (Size() == 0) return std::nullopt;
-  std::string out = RandomMember();
-  Remove(out);
+  if (intset_) {
+    std::string out = RandomMember();
+    Remove(out);
+    return out;
+  }
+  const types::SetNode* n = big_.Random();
+  std::string out(n->Key());
+  big_.Erase(n->hash, out);
   return out;
 }
 
@@ -92,7 +97,7 @@ std::vector<std::string> SetValue::Pop(size_t count) {
   if (count >= Size()) {
     std::vector<std::string> all = Members();
     ints_.clear();
-    big_.clear();
+    big_.Clear();
     return all;
   }
   std::vector<std::string> out;
@@ -106,7 +111,7 @@ std::string SetValue::RandomMember() const {
     char buf[kInt64Chars];
     return std::string(FormatInt64(ints_[types::RandomBelow(ints_.size())], buf));
   }
-  return types::RandomHashed(big_)->bytes;
+  return std::string(big_.Random()->Key());
 }
 
 void SetValue::RandomMembers(int64_t count, absl::FunctionRef<void(std::string_view)> emit) const {
@@ -124,10 +129,10 @@ void SetValue::RandomMembers(int64_t count, absl::FunctionRef<void(std::string_v
   }
   if (!intset_ && want * 3 <= size) {
     // Few picks from a big set: random draws until enough distinct ones, O(want log n).
-    absl::flat_hash_set<const types::HashedKey*> picked;
+    absl::flat_hash_set<const types::SetNode*> picked;
     while (picked.size() < want) {
-      const types::HashedKey* k = &*types::RandomHashed(big_);
-      if (picked.insert(k).second) emit(k->bytes);
+      const types::SetNode* n = big_.Random();
+      if (picked.insert(n).second) emit(n->Key());
     }
     return;
   }
@@ -150,11 +155,9 @@ uint64_t SetValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
     });
     return 0;
   }
-  return types::HashOrderedScan(
-      big_, cursor, std::max<size_t>(count, 1), [](const types::HashedKey& k) { return k.hash; },
-      [&](const types::HashedKey& k) {
-        if (match(k.bytes)) out->emplace_back(k.bytes);
-      });
+  return big_.ScanSome(cursor, count, [&](const types::SetNode& n) {
+    if (match(n.Key())) out->emplace_back(n.Key());
+  });
 }
 
 void SetValue::ForEachInter(std::span<const SetValue* const> sets,

@@ -10,9 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "engine/types/hashed_key.h"
+#include "engine/types/scan_nodes.h"
+#include "engine/types/scan_table.h"
 
 namespace slotproxy::engine {
 
@@ -20,8 +21,8 @@ namespace slotproxy::engine {
 // no '+', no leading zeros, no spaces, "-0" is not one) and there are at most kMaxIntsetEntries,
 // the set is an "intset": a sorted vector of int64, iterated in ascending numeric order exactly
 // like Redis's intset. Otherwise it is a "hashtable" for good (Redis 7.0 has no set listpack): a
-// btree ordered by member hash, so SSCAN cursors survive modifications. Views passed to callbacks
-// are valid only during the call.
+// types::ScanTable, Redis's chained dict with its SCAN cursor. Views passed to callbacks are valid
+// only during the call.
 class SetValue {
  public:
   // Redis's set-max-intset-entries default.
@@ -32,7 +33,7 @@ class SetValue {
   // A deep copy with the same encoding (COPY).
   std::unique_ptr<SetValue> Clone() const { return std::make_unique<SetValue>(*this); }
   // SCARD.
-  size_t Size() const { return intset_ ? ints_.size() : big_.size(); }
+  size_t Size() const { return intset_ ? ints_.size() : big_.Size(); }
   // OBJECT ENCODING: "intset" or "hashtable".
   std::string_view Encoding() const { return intset_ ? "intset" : "hashtable"; }
 
@@ -62,7 +63,8 @@ class SetValue {
   void RandomMembers(int64_t count, absl::FunctionRef<void(std::string_view)> emit) const;
 
   // SSCAN step: appends members passing `match` to `out`; returns the next cursor (0 = done). An
-  // intset is returned whole in one step, as Redis does.
+  // intset is returned whole in one step, as Redis does; a hashtable steps through buckets as
+  // Redis's dictScan until about `count` members were visited (before filtering).
   uint64_t Scan(uint64_t cursor, size_t count, ScanMatch match,
                 std::vector<std::string>* out) const;
 
@@ -81,7 +83,7 @@ class SetValue {
   static bool Move(SetValue* src, SetValue* dst, std::string_view member);
 
  private:
-  using Big = absl::btree_set<types::HashedKey, types::HashedLess>;
+  using Big = types::ScanTable<types::SetNode>;
 
   // Moves everything into the hashtable encoding (never undone).
   void Convert();

@@ -69,14 +69,11 @@ uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
     });
     return 0;
   }
-  return types::HashOrderedScan(
-      big_->members, cursor, std::max<size_t>(count, 1),
-      [](const std::unique_ptr<Node>& n) { return n->hash; },
-      [&](const std::unique_ptr<Node>& n) {
-        if (!match(n->member)) return;
-        out->push_back(n->member);
-        out->push_back(FormatScoreSkiplist(n->score));
-      });
+  return big_->members.ScanSome(cursor, count, [&](const Node& n) {
+    if (!match(n.member)) return;
+    out->push_back(n.member);
+    out->push_back(FormatScoreSkiplist(n.score));
+  });
 }
 
 std::unique_ptr<ZSetValue> ZSetValue::Build(std::vector<std::pair<std::string, double>> items) {

@@ -1,11 +1,12 @@
 #include "engine/types/zset_value.h"
 
+#include <cassert>
 #include <cmath>
 
 namespace slotproxy::engine {
 
-const ZSetValue::Node ZSetValue::kBefore{0, 0, std::string()};
-const ZSetValue::Node ZSetValue::kAfter{0, 0, std::string()};
+const ZSetValue::Node ZSetValue::kBefore{nullptr, 0, 0, std::string()};
+const ZSetValue::Node ZSetValue::kAfter{nullptr, 0, 0, std::string()};
 
 bool ZSetValue::KeyLess::operator()(const Key& a, const Key& b) const {
   if (a.score != b.score) return a.score < b.score;
@@ -37,22 +38,20 @@ void ZSetValue::ConvertToSkiplist() {
 }
 
 ZSetValue::Node* ZSetValue::Find(std::string_view member) const {
-  auto it = big_->members.find(types::HashedView{types::StableHash(member), member});
-  return it == big_->members.end() ? nullptr : it->get();
+  return big_->members.Find(types::StableHash(member), member);
 }
 
 void ZSetValue::Insert(double score, std::string_view member) {
-  auto node =
-      std::make_unique<Node>(Node{Stored(score), types::StableHash(member), std::string(member)});
-  const Node* raw = node.get();
-  big_->members.insert(std::move(node));
-  big_->order.insert(Key{raw->score, raw});
+  Node* node = new Node{nullptr, types::StableHash(member), Stored(score), std::string(member)};
+  big_->members.Insert(node);
+  big_->order.insert(Key{node->score, node});
 }
 
 void ZSetValue::Erase(const Node* node) {
   big_->order.erase(Key{node->score, node});
-  auto it = big_->members.find(types::HashedView{node->hash, node->member});
-  big_->members.erase(it);  // destroys *node
+  Node* detached = big_->members.Detach(node->hash, node->member);
+  assert(detached == node);
+  Node::Destroy(detached);
 }
 
 void ZSetValue::SetScore(Node* node, double score) {

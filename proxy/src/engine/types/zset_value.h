@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "engine/types/hashed_key.h"
 #include "engine/types/packed_zset.h"
+#include "engine/types/scan_table.h"
 #include "engine/types/zset_range.h"
 
 namespace slotproxy::engine {
@@ -62,12 +62,12 @@ using ZEmit = absl::FunctionRef<void(std::string_view member, double score)>;
 // Storage, as Redis: "listpack" while the set holds at most kMaxListpackEntries members of at most
 // kMaxListpackValue bytes — entries packed in one sorted buffer (types::PackedZSet), every
 // operation a linear walk — then "skiplist" for good: every member in one heap node, found
-// through a btree ordered by member hash (which also gives ZSCAN a cursor that survives
-// modifications), and an order-statistics red-black tree (GCC's pb_ds, shipped with libstdc++)
-// keeping (score, node) order with O(log n) rank, which ZRANK, ZRANGE by index and
-// ZREMRANGEBYRANK need and absl::btree cannot give (Redis's skiplist has the same bounds). Like
-// Redis's listpack (which stores d2string text) a listpack zset stores -0 as 0. Views passed to
-// callbacks are valid only during the call; arguments must not be views into this set.
+// through a types::ScanTable (Redis's dict, whose cursor gives ZSCAN its guarantee), and an
+// order-statistics red-black tree (GCC's pb_ds, shipped with libstdc++) keeping (score, node) order
+// with O(log n) rank, which ZRANK, ZRANGE by index and ZREMRANGEBYRANK need and absl::btree cannot
+// give (Redis's skiplist has the same bounds). Like Redis's listpack (which stores d2string text) a
+// listpack zset stores -0 as 0. Views passed to callbacks are valid only during the call; arguments
+// must not be views into this set.
 class ZSetValue {
  public:
   // Redis's zset-max-listpack-entries / zset-max-listpack-value defaults.
@@ -146,10 +146,16 @@ class ZSetValue {
   static std::unique_ptr<ZSetValue> Inter(std::span<const ZSetOpInput> inputs, ZAggregate agg);
 
  private:
+  // One member: linked into the ScanTable (next, hash) and pointed at by the score order.
   struct Node {
-    double score;
+    Node* next;
     uint64_t hash;
+    double score;
     std::string member;
+
+    std::string_view Key() const { return member; }
+    static Node* Copy(const Node& n) { return new Node{nullptr, n.hash, n.score, n.member}; }
+    static void Destroy(Node* n) { delete n; }
   };
   // A position in score order: the score (copied for cache-friendly compares) and the node, or
   // one of the two sentinels that sort before / after every member of that score.
@@ -160,19 +166,10 @@ class ZSetValue {
   struct KeyLess {
     bool operator()(const Key& a, const Key& b) const;
   };
-  struct NodeHashLess {
-    using is_transparent = void;
-    static types::HashedView View(const std::unique_ptr<Node>& n) { return {n->hash, n->member}; }
-    static types::HashedView View(const types::HashedView& v) { return v; }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return types::HashedLess()(View(a), View(b));
-    }
-  };
   using Order = __gnu_pbds::tree<Key, __gnu_pbds::null_type, KeyLess, __gnu_pbds::rb_tree_tag,
                                  __gnu_pbds::tree_order_statistics_node_update>;
   using OrderIt = Order::const_iterator;
-  using Members = absl::btree_set<std::unique_ptr<Node>, NodeHashLess>;
+  using Members = types::ScanTable<Node>;
 
   static const Node kBefore;  // sentinel: before every member of a score
   static const Node kAfter;   // sentinel: after every member of a score
