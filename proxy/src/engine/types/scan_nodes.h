@@ -94,7 +94,38 @@ struct HashNode {
   const char* Bytes() const { return reinterpret_cast<const char*>(this) + kHeader; }
 };
 
+// A skiplist zset member: next, hash, score, length, then the bytes. The score order
+// (ZSetValue's order-statistics tree) points at these nodes.
+struct ZSetNode {
+  ZSetNode* next;
+  uint64_t hash;
+  double score;
+  uint32_t size;  // of the member; its bytes follow
+
+  std::string_view Key() const { return {Bytes(), size}; }
+  std::string_view Member() const { return Key(); }
+
+  // A new unlinked node for `member` (hash `hash`) with `score_value`.
+  static ZSetNode* Make(uint64_t hash, double score_value, std::string_view member) {
+    void* mem = internal::AllocNode(std::max(sizeof(ZSetNode), kHeader + member.size()));
+    auto* n = new (mem) ZSetNode(hash, score_value, static_cast<uint32_t>(member.size()));
+    if (!member.empty()) std::memcpy(n->Bytes(), member.data(), member.size());
+    return n;
+  }
+  static ZSetNode* Copy(const ZSetNode& n) { return Make(n.hash, n.score, n.Key()); }
+  static void Destroy(ZSetNode* n) { std::free(n); }
+
+  static constexpr size_t kHeader =
+      sizeof(ZSetNode*) + sizeof(uint64_t) + sizeof(double) + sizeof(uint32_t);
+  // A node without bytes (the score order's sentinels).
+  constexpr ZSetNode(uint64_t h, double s, uint32_t n)
+      : next(nullptr), hash(h), score(s), size(n) {}
+  char* Bytes() { return reinterpret_cast<char*>(this) + kHeader; }
+  const char* Bytes() const { return reinterpret_cast<const char*>(this) + kHeader; }
+};
+
 static_assert(offsetof(SetNode, size) + sizeof(uint32_t) == SetNode::kHeader);
 static_assert(offsetof(HashNode, value_cap) + sizeof(uint32_t) == HashNode::kHeader);
+static_assert(offsetof(ZSetNode, size) + sizeof(uint32_t) == ZSetNode::kHeader);
 
 }  // namespace slotproxy::engine::types

@@ -70,8 +70,8 @@ uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, ScanMatch match,
     return 0;
   }
   return big_->members.ScanSome(cursor, count, [&](const Node& n) {
-    if (!match(n.member)) return;
-    out->push_back(n.member);
+    if (!match(n.Member())) return;
+    out->emplace_back(n.Member());
     out->push_back(FormatScoreSkiplist(n.score));
   });
 }

@@ -5,15 +5,15 @@
 
 namespace slotproxy::engine {
 
-const ZSetValue::Node ZSetValue::kBefore{nullptr, 0, 0, std::string()};
-const ZSetValue::Node ZSetValue::kAfter{nullptr, 0, 0, std::string()};
+const ZSetValue::Node ZSetValue::kBefore{0, 0, 0};
+const ZSetValue::Node ZSetValue::kAfter{0, 0, 0};
 
 bool ZSetValue::KeyLess::operator()(const Key& a, const Key& b) const {
   if (a.score != b.score) return a.score < b.score;
   if (a.node == b.node) return false;
   if (a.node == &kBefore || b.node == &kAfter) return true;
   if (a.node == &kAfter || b.node == &kBefore) return false;
-  return a.node->member < b.node->member;
+  return a.node->Member() < b.node->Member();
 }
 
 ZSetValue::~ZSetValue() = default;
@@ -24,7 +24,7 @@ std::unique_ptr<ZSetValue> ZSetValue::Clone() const {
   out->small_ = small_;
   if (!listpack_) {
     out->big_ = std::make_unique<Skiplist>();
-    for (const Key& k : big_->order) out->Insert(k.score, k.node->member);
+    for (const Key& k : big_->order) out->Insert(k.score, k.node->Member());
   }
   return out;
 }
@@ -42,14 +42,14 @@ ZSetValue::Node* ZSetValue::Find(std::string_view member) const {
 }
 
 void ZSetValue::Insert(double score, std::string_view member) {
-  Node* node = new Node{nullptr, types::StableHash(member), Stored(score), std::string(member)};
+  Node* node = Node::Make(types::StableHash(member), Stored(score), member);
   big_->members.Insert(node);
   big_->order.insert(Key{node->score, node});
 }
 
 void ZSetValue::Erase(const Node* node) {
   big_->order.erase(Key{node->score, node});
-  Node* detached = big_->members.Detach(node->hash, node->member);
+  Node* detached = big_->members.Detach(node->hash, node->Member());
   assert(detached == node);
   Node::Destroy(detached);
 }
@@ -148,43 +148,43 @@ ZSetValue::OrderIt ZSetValue::LastInRange(const ZScoreRange& range) const {
 ZSetValue::OrderIt ZSetValue::FirstInLex(const ZLexRange& range) const {
   // zslIsInLexRange: the range must be non-empty, the last member >= min, the first <= max.
   if (range.Empty() || big_->order.empty()) return big_->order.end();
-  if (!range.AboveMin(std::prev(big_->order.end())->node->member) ||
-      !range.BelowMax(big_->order.begin()->node->member)) {
+  if (!range.AboveMin(std::prev(big_->order.end())->node->Member()) ||
+      !range.BelowMax(big_->order.begin()->node->Member())) {
     return big_->order.end();
   }
   // The skiplist descends assuming members sorted (equal scores): binary search on rank.
   size_t lo = 0, hi = Size();
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (range.AboveMin(big_->order.find_by_order(mid)->node->member)) {
+    if (range.AboveMin(big_->order.find_by_order(mid)->node->Member())) {
       hi = mid;
     } else {
       lo = mid + 1;
     }
   }
   OrderIt it = big_->order.find_by_order(lo);
-  if (it == big_->order.end() || !range.BelowMax(it->node->member)) return big_->order.end();
+  if (it == big_->order.end() || !range.BelowMax(it->node->Member())) return big_->order.end();
   return it;
 }
 
 ZSetValue::OrderIt ZSetValue::LastInLex(const ZLexRange& range) const {
   if (range.Empty() || big_->order.empty()) return big_->order.end();
-  if (!range.AboveMin(std::prev(big_->order.end())->node->member) ||
-      !range.BelowMax(big_->order.begin()->node->member)) {
+  if (!range.AboveMin(std::prev(big_->order.end())->node->Member()) ||
+      !range.BelowMax(big_->order.begin()->node->Member())) {
     return big_->order.end();
   }
   OrderIt it = big_->order.end();
   size_t lo = 0, hi = Size();  // the first rank whose member is above max
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (range.BelowMax(big_->order.find_by_order(mid)->node->member)) {
+    if (range.BelowMax(big_->order.find_by_order(mid)->node->Member())) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
   if (lo > 0) it = big_->order.find_by_order(lo - 1);
-  if (it == big_->order.end() || !range.AboveMin(it->node->member)) return big_->order.end();
+  if (it == big_->order.end() || !range.AboveMin(it->node->Member())) return big_->order.end();
   return it;
 }
 
@@ -201,7 +201,7 @@ size_t ZSetValue::LexCount(const ZLexRange& range) const {
 
 void ZSetValue::ForEach(ZEmit emit) const {
   if (listpack_) return small_.ForEach(emit);
-  for (const Key& k : big_->order) emit(k.node->member, k.node->score);
+  for (const Key& k : big_->order) emit(k.node->Member(), k.node->score);
 }
 
 bool ZSetValue::NormalizeRanks(int64_t* start, int64_t* stop) const {
@@ -220,12 +220,12 @@ void ZSetValue::RangeByRank(int64_t start, int64_t stop, bool reverse, ZEmit emi
   const size_t n = static_cast<size_t>(stop - start + 1);
   if (!reverse) {
     auto it = big_->order.find_by_order(static_cast<size_t>(start));
-    for (size_t i = 0; i < n; i++, ++it) emit(it->node->member, it->node->score);
+    for (size_t i = 0; i < n; i++, ++it) emit(it->node->Member(), it->node->score);
     return;
   }
   auto it = big_->order.find_by_order(Size() - 1 - static_cast<size_t>(start));
   for (size_t i = 0; i < n; i++) {
-    emit(it->node->member, it->node->score);
+    emit(it->node->Member(), it->node->score);
     if (it != big_->order.begin()) --it;
   }
 }
@@ -251,7 +251,7 @@ void WalkLimited(const Tree& tree, typename Tree::const_iterator it, bool revers
   for (; valid && offset > 0; offset--) advance();
   for (; valid && count != 0; count = count > 0 ? count - 1 : count) {
     if (!in_range(*it)) break;
-    emit(it->node->member, it->node->score);
+    emit(it->node->Member(), it->node->score);
     advance();
   }
 }
@@ -273,7 +273,7 @@ void ZSetValue::RangeByLex(const ZLexRange& range, bool reverse, int64_t offset,
   WalkLimited(
       big_->order, reverse ? LastInLex(range) : FirstInLex(range), reverse, offset, count,
       [&](const Key& k) {
-        return reverse ? range.AboveMin(k.node->member) : range.BelowMax(k.node->member);
+        return reverse ? range.AboveMin(k.node->Member()) : range.BelowMax(k.node->Member());
       },
       emit);
 }
@@ -283,7 +283,7 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMin(size_t count) {
   std::vector<std::pair<std::string, double>> out;
   while (out.size() < count && !big_->order.empty()) {
     const Node* n = big_->order.begin()->node;
-    out.emplace_back(n->member, n->score);
+    out.emplace_back(n->Member(), n->score);
     Erase(n);
   }
   return out;
@@ -294,7 +294,7 @@ std::vector<std::pair<std::string, double>> ZSetValue::PopMax(size_t count) {
   std::vector<std::pair<std::string, double>> out;
   while (out.size() < count && !big_->order.empty()) {
     const Node* n = std::prev(big_->order.end())->node;
-    out.emplace_back(n->member, n->score);
+    out.emplace_back(n->Member(), n->score);
     Erase(n);
   }
   return out;
@@ -323,7 +323,7 @@ size_t ZSetValue::RemoveRangeByRank(int64_t start, int64_t stop) {
 size_t ZSetValue::RemoveRangeByLex(const ZLexRange& range) {
   if (listpack_) return RemoveRangeByLexSmall(range);
   std::vector<const Node*> doomed;
-  for (auto it = FirstInLex(range); it != big_->order.end() && range.BelowMax(it->node->member);
+  for (auto it = FirstInLex(range); it != big_->order.end() && range.BelowMax(it->node->Member());
        ++it) {
     doomed.push_back(it->node);
   }

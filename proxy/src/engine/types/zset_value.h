@@ -18,6 +18,7 @@
 #include "absl/functional/function_ref.h"
 #include "engine/types/hashed_key.h"
 #include "engine/types/packed_zset.h"
+#include "engine/types/scan_nodes.h"
 #include "engine/types/scan_table.h"
 #include "engine/types/zset_range.h"
 
@@ -146,17 +147,9 @@ class ZSetValue {
   static std::unique_ptr<ZSetValue> Inter(std::span<const ZSetOpInput> inputs, ZAggregate agg);
 
  private:
-  // One member: linked into the ScanTable (next, hash) and pointed at by the score order.
-  struct Node {
-    Node* next;
-    uint64_t hash;
-    double score;
-    std::string member;
-
-    std::string_view Key() const { return member; }
-    static Node* Copy(const Node& n) { return new Node{nullptr, n.hash, n.score, n.member}; }
-    static void Destroy(Node* n) { delete n; }
-  };
+  // One member in one malloc block: linked into the ScanTable (next, hash) and pointed at by the
+  // score order.
+  using Node = types::ZSetNode;
   // A position in score order: the score (copied for cache-friendly compares) and the node, or
   // one of the two sentinels that sort before / after every member of that score.
   struct Key {
