@@ -109,6 +109,13 @@ Entry* Keyspace::Find(std::string_view key, int64_t now_ms) {
   return e;
 }
 
+void Keyspace::Prefetch(std::span<const std::string_view> keys) const {
+  // Two passes so that the probe-group loads of all keys are in flight together; the second
+  // pass reads those groups (by then mostly arrived) and starts the entry loads.
+  for (std::string_view key : keys) table_.prefetch(key);
+  for (std::string_view key : keys) (void)table_.find(PrefetchProbe{key});
+}
+
 const Entry* Keyspace::Peek(std::string_view key) const {
   auto it = table_.find(key);
   return it == table_.end() ? nullptr : *it;

@@ -9,8 +9,10 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -82,6 +84,10 @@ class Keyspace {
     ++(e != nullptr ? stats_.hits : stats_.misses);
     return e;
   }
+  // Hints that `keys` are about to be looked up (the next requests of a pipeline): starts the
+  // memory loads their lookups would wait for, the table's probe groups for all of them first,
+  // then the entries those groups point at. Changes nothing; any key may be absent.
+  void Prefetch(std::span<const std::string_view> keys) const;
   // The entry for `key` even if its TTL passed, without side effects; nullptr when absent.
   const Entry* Peek(std::string_view key) const;
   // True when `key` is live (Find != nullptr).
@@ -206,10 +212,16 @@ class Keyspace {
   static std::string_view GetRange(std::string_view value, int64_t start, int64_t end);
 
  private:
+  // A lookup key that matches nothing: probing the table with it touches the probe groups of
+  // `key` and prefetches each entry whose hash fragment matches, without reading any entry.
+  struct PrefetchProbe {
+    std::string_view key;
+  };
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view k) const;
     size_t operator()(const Entry* e) const { return (*this)(e->key()); }
+    size_t operator()(const PrefetchProbe& p) const { return (*this)(p.key); }
   };
   struct KeyEq {
     using is_transparent = void;
@@ -217,7 +229,15 @@ class Keyspace {
     static std::string_view K(const Entry* e) { return e->key(); }
     template <class A, class B>
     bool operator()(const A& a, const B& b) const {
-      return K(a) == K(b);
+      if constexpr (std::is_same_v<B, PrefetchProbe>) {
+        __builtin_prefetch(a);
+        return false;
+      } else if constexpr (std::is_same_v<A, PrefetchProbe>) {
+        __builtin_prefetch(b);
+        return false;
+      } else {
+        return K(a) == K(b);
+      }
     }
   };
   struct Volatile {

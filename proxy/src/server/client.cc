@@ -1,7 +1,11 @@
 #include "server/client.h"
 
+#include <algorithm>
+#include <array>
+#include <span>
 #include <utility>
 
+#include "server/key_prefetch.h"
 #include "server/shard.h"
 
 namespace slotproxy::server {
@@ -55,14 +59,30 @@ void Client::ProcessInput() {
   ProcessBuffer(conn_->Input());
 }
 
+size_t Client::PrefetchAhead(std::string_view pending) {
+  std::array<std::string_view, kPrefetchWindow> keys;
+  size_t stored = 0;
+  const size_t requests = PeekKeys(pending, keys, &stored);
+  // Pipelines often repeat one key (RPUSH mylist ...): prefetch it once.
+  stored = static_cast<size_t>(std::unique(keys.begin(), keys.begin() + stored) - keys.begin());
+  // A lone request gains nothing: its own lookup comes right away.
+  if (stored > 1) shard_.db().Prefetch(std::span<const std::string_view>(keys.data(), stored));
+  return requests > 0 ? requests : 1;
+}
+
 void Client::ProcessBuffer(net::InputBuffer& input) {
   processing_ = true;
+  shard_.dispatcher().BeginBatch();
+  size_t prefetched = 0;  // requests at the front of the input whose keys were prefetched
   while (!blocked_.active && !closing() && !input.Empty()) {
     if (conn_->PendingOutputBytes() > shard_.options().output_high_water) {
       paused_for_output_ = true;
       conn_->PauseReading();
       break;
     }
+    // Pipelined requests: their keys' table and entry loads overlap instead of each lookup
+    // waiting for memory in turn.
+    if (prefetched == 0) prefetched = PrefetchAhead(input.View());
     resp::ParseResult r = parser_.Parse(input.View());
     if (r.status == resp::RequestStatus::kNeedMore) {
       input.Consume(r.consumed);
@@ -77,6 +97,7 @@ void Client::ProcessBuffer(net::InputBuffer& input) {
     }
     shard_.dispatcher().Execute(*this, r.args);
     input.Consume(r.consumed);
+    --prefetched;
     if (CheckOutputLimit()) break;
   }
   processing_ = false;

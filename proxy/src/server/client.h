@@ -89,6 +89,11 @@ class Client {
   void OnDrain();
   // Runs the commands in `input`; see ProcessInput.
   void ProcessBuffer(net::InputBuffer& input);
+  // Prefetches the keys of the next requests in `pending` (up to kPrefetchWindow); returns how
+  // many requests that covered, at least 1, so a failed scan is retried one request later.
+  size_t PrefetchAhead(std::string_view pending);
+
+  static constexpr size_t kPrefetchWindow = 16;
 
   Shard& shard_;
   std::unique_ptr<net::TcpConnection> conn_;

@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "absl/container/inlined_vector.h"
+
+#include "cluster/crc16.h"
 #include "cluster/redirect.h"
 #include "command/key_extraction.h"
 
@@ -23,7 +26,20 @@ std::optional<std::string> ClusterCheckImpl::Check(const command::CommandInfo& i
   command::KeyRefs refs;
   command::ExtractKeys(info, args, /*include_not_key=*/pubsub, &refs);
   if (refs.empty()) return std::nullopt;
-  std::vector<std::string_view> keys;
+  if (OwnsEverySlot()) {
+    // Every other outcome needs a slot this node does not serve: only CROSSSLOT is left, and a
+    // single key needs no slot at all.
+    const std::string_view first = args[refs[0].pos];
+    int first_slot = -1;
+    for (size_t i = 1; i < refs.size(); ++i) {
+      const std::string_view key = args[refs[i].pos];
+      if (key == first) continue;
+      if (first_slot < 0) first_slot = cluster::KeySlot(first);
+      if (cluster::KeySlot(key) != first_slot) return std::string(cluster::kCrossSlotError);
+    }
+    return std::nullopt;
+  }
+  absl::InlinedVector<std::string_view, 8> keys;
   keys.reserve(refs.size());
   for (const command::KeyRef& r : refs) keys.push_back(args[r.pos]);
   KeyedCommand cmd;
@@ -33,6 +49,21 @@ std::optional<std::string> ClusterCheckImpl::Check(const command::CommandInfo& i
   cmd.is_migrate = info.name == "migrate";
   cmd.asking_flag = info.HasFlag(command::flag::kAsking);
   return CheckCommands(std::span<const KeyedCommand>(&cmd, 1), asking);
+}
+
+bool ClusterCheckImpl::OwnsEverySlot() {
+  const cluster::SlotMapPtr& map = state_.map();
+  const cluster::NodeIndex me = state_.myself();
+  if (map != seen_map_ || me != seen_myself_) {
+    // Holding the snapshot keeps its address from being reused by a later one.
+    seen_map_ = map;
+    seen_myself_ = me;
+    owns_every_slot_ = map != nullptr && map->migrations().empty() && map->FullyCovered();
+    for (int slot = 0; owns_every_slot_ && slot < cluster::kSlotCount; ++slot) {
+      owns_every_slot_ = map->OwnerOf(static_cast<uint16_t>(slot)) == me;
+    }
+  }
+  return owns_every_slot_;
 }
 
 bool ClusterCheckImpl::KeyMissing(std::string_view key) const {

@@ -51,9 +51,15 @@ class ClusterCheckImpl final : public ClusterCheck {
 
  private:
   bool KeyMissing(std::string_view key) const;
+  // True when the current map has this node own all 16384 slots with no migration: then a
+  // request's only possible error is CROSSSLOT. Recomputed when the snapshot or myself changes.
+  bool OwnsEverySlot();
 
   const ClusterState& state_;
   engine::Keyspace* db_;
+  cluster::SlotMapPtr seen_map_;
+  cluster::NodeIndex seen_myself_ = cluster::kNoNode;
+  bool owns_every_slot_ = false;
 };
 
 }  // namespace slotproxy::server

@@ -75,20 +75,14 @@ std::vector<std::string_view> Views(const std::vector<std::string>& args) {
   return std::vector<std::string_view>(args.begin(), args.end());
 }
 
-// The clock a command's metrics start from: read only when the shard records metrics.
-std::chrono::steady_clock::time_point MetricsStart(const Shard& shard) {
-  return shard.metrics() != nullptr ? std::chrono::steady_clock::now()
-                                    : std::chrono::steady_clock::time_point{};
-}
-
-// Counts one finished command: processed, failed, and its duration when metrics are on.
-void CountCommand(Shard& shard, const command::CommandInfo* info,
+// Counts one finished command: processed, failed, and its duration when metrics are on (the
+// end reading then starts the next command of the same pipeline too).
+void CountCommand(Shard& shard, CommandClock& clock, const command::CommandInfo* info,
                   std::chrono::steady_clock::time_point started, bool failed) {
   ++shard.stats().commands_processed;
   if (failed) ++shard.stats().error_replies;
   if (metrics::ShardMetrics* m = shard.metrics(); m != nullptr) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now() - started);
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(clock.End() - started);
     m->RecordCommand(info, static_cast<uint64_t>(ns.count()), failed);
   }
 }
@@ -203,26 +197,27 @@ void Dispatcher::Process(Client& client, const Resolved& r,
 void Dispatcher::Call(Client& client, const command::CommandInfo* info, const HandlerEntry& entry,
                       std::span<const std::string_view> args, bool may_block) {
   CallEvents events(&shard_);
-  int64_t now = Shard::WallMs();
+  // One clock read gives both the command's wall time and its metrics start.
+  const CommandClock::Reading now = clock_.Now(shard_.loop().NowMs());
   std::string& out = client.conn().Output();
   size_t before = out.size();
   resp::Encoder reply(&out, client.state().protocol);
-  CommandContext ctx(shard_.db(), reply, client.state(), events, args, now, info);
+  CommandContext ctx(shard_.db(), reply, client.state(), events, args, now.wall_ms, info);
   ctx.may_block = may_block;
-  client.NoteCommand(info->name, now);
+  client.NoteCommand(info->name, now.wall_ms);
   std::vector<std::string> flushed_watched;
   // A size compare first in both: cheap enough for every command.
   if (IsNamed(*info, "flushall") || IsNamed(*info, "flushdb")) {
     flushed_watched = shard_.watches().ExistingKeys(shard_.db());
   }
-  const auto started = MetricsStart(shard_);
+  const auto started = now.steady;
   if (entry.handler != nullptr) {
     entry.handler(ctx);
   } else {
     ServerContext sctx{ctx, shard_, client};
     entry.server(sctx);
   }
-  CountCommand(shard_, info, started, out.size() > before && out[before] == '-');
+  CountCommand(shard_, clock_, info, started, out.size() > before && out[before] == '-');
   if (events.blocked) {
     if (may_block) {
       BlockedState& b = client.blocked();
@@ -254,7 +249,8 @@ bool Dispatcher::RerunBlocked(Client& client) {
   size_t before = out.size();
   resp::Encoder reply(&out, client.state().protocol);
   CommandContext ctx(shard_.db(), reply, client.state(), events, views, now, b.info);
-  const auto started = MetricsStart(shard_);
+  clock_.Break();
+  const auto started = clock_.Now(shard_.loop().NowMs()).steady;
   if (entry->handler != nullptr) {
     entry->handler(ctx);
   } else {
@@ -262,7 +258,7 @@ bool Dispatcher::RerunBlocked(Client& client) {
     entry->server(sctx);
   }
   if (events.blocked) return false;
-  CountCommand(shard_, b.info, started, out.size() > before && out[before] == '-');
+  CountCommand(shard_, clock_, b.info, started, out.size() > before && out[before] == '-');
   if (ctx.dirty > 0) {
     shard_.stats().dirty += static_cast<uint64_t>(ctx.dirty);
     if (!ctx.propagated) shard_.Propagate(views);

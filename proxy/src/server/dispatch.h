@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "command/command_info.h"
+#include "server/command_clock.h"
 #include "server/handler_registry.h"
 
 namespace slotproxy::server {
@@ -21,6 +22,10 @@ class Client;
 class Dispatcher {
  public:
   explicit Dispatcher(Shard& shard) : shard_(shard) {}
+
+  // A client's batch of pipelined requests starts: time passed since the last command (the
+  // loop waited) must not count in the next command's duration.
+  void BeginBatch() { clock_.Break(); }
 
   // Runs (or queues, inside MULTI) one request of `client`; appends its reply to the client's
   // output, or parks the client when the command blocks. `args` are views valid for the call.
@@ -80,6 +85,7 @@ class Dispatcher {
   std::optional<std::string> ExecClusterError(Client& client);
 
   Shard& shard_;
+  CommandClock clock_;
   std::array<CacheSlot, kCacheSlots> cache_{};
 };
 

@@ -290,5 +290,20 @@ TEST_CASE("keyspace: random overwrites agree with a model", "[keyspace]") {
   }
 }
 
+TEST_CASE("keyspace: prefetch is only a hint", "[keyspace]") {
+  Keyspace ks(cluster::KeySlot);
+  const std::string_view none[] = {"a", "b"};
+  ks.Prefetch(none);  // an empty table
+  ks.Prefetch({});
+  for (int i = 0; i < 1000; ++i) ks.SetString("k" + std::to_string(i), std::to_string(i));
+  const std::string_view keys[] = {"k1", "k999", "missing", "k1", ""};
+  ks.Prefetch(keys);
+  CHECK(ks.Size() == 1000);
+  CHECK(Get(ks, "k1") == "1");
+  CHECK(Get(ks, "k999") == "999");
+  CHECK(ks.Find("missing", kNow) == nullptr);
+  CHECK(ks.stats().hits == 0);  // not a read: no keyspace hits or misses counted
+}
+
 }  // namespace
 }  // namespace slotproxy::engine

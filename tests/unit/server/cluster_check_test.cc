@@ -47,6 +47,15 @@ class CheckFixture {
     REQUIRE(state_->Replace(b.Build(), state_->current_epoch()).ok());
   }
 
+  // Makes this node (node 0) the owner of all 16384 slots.
+  void TakeAllSlots() {
+    cluster::SlotMapBuilder b(*state_->map());
+    REQUIRE(b.UnassignSlots(cluster::SlotRange{0, 16383}).ok());
+    REQUIRE(b.AssignSlots(cluster::SlotRange{0, 16383}, 0).ok());
+    b.set_version(state_->map()->version() + 1);
+    REQUIRE(state_->Replace(b.Build(), state_->current_epoch()).ok());
+  }
+
   engine::Keyspace& db() { return db_; }
   ClusterCheckImpl& check() { return *check_; }
 
@@ -177,6 +186,22 @@ TEST_CASE("cluster check: a lone node owning every slot only answers CROSSSLOT")
         Opt("CROSSSLOT Keys in request don't hash to the same slot"));
   args = {"mget", "foo", "{foo}2"};
   CHECK(check.Check(*info, args, false) == Opt());
+}
+
+TEST_CASE("cluster check: the every-slot shortcut follows each new map") {
+  CheckFixture f;
+  CHECK(f.Run({"get", "foo"}) == Opt("MOVED 12182 127.0.0.1:7002"));
+  // This node takes every slot: nothing is redirected, CROSSSLOT still applies.
+  f.TakeAllSlots();
+  CHECK(f.Run({"get", "foo"}) == Opt());
+  CHECK(f.Run({"mget", "foo", "{foo}x", "foo"}) == Opt());
+  CHECK(f.Run({"mget", "foo", "bar"}) ==
+        Opt("CROSSSLOT Keys in request don't hash to the same slot"));
+  // A migration ends the shortcut: the absent key is asked for at the target.
+  f.SetMigration(12182, 2, cluster::kNoNode);
+  CHECK(f.Run({"get", "foo"}) == Opt("ASK 12182 127.0.0.1:7002"));
+  f.db().SetString("foo", "1");
+  CHECK(f.Run({"get", "foo"}) == Opt());
 }
 
 }  // namespace slotproxy::server
