@@ -148,7 +148,11 @@ void Dispatcher::Send(RequestPtr request) {
 }
 
 BackendConnection& Dispatcher::ConnectionFor(NodePool& pool, const BackendRequest& request) {
-  if (!request.resp3) return *pool.conns[request.affinity % pool.conns.size()];
+  if (!request.resp3) {
+    // One connection per node is the default: no division on the hot path.
+    const size_t n = pool.conns.size();
+    return *pool.conns[n == 1 ? 0 : request.affinity % n];
+  }
   if (pool.conns3.empty()) {
     for (int i = 0; i < options_.connections_per_node; ++i) {
       pool.conns3.push_back(std::make_unique<BackendConnection>(
@@ -174,6 +178,7 @@ bool Dispatcher::OwnerOf(uint16_t slot, std::string* host, uint16_t* port) {
 
 void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::string_view raw,
                          const resp::ReplyInfo& info) {
+  request->reply_ns = conn.read_ns();
   if (metrics_ != nullptr && request->sent_ns != 0 && conn.read_ns() >= request->sent_ns) {
     metrics_->RecordBackendRtt(conn.address(), conn.read_ns() - request->sent_ns);
   }
@@ -248,6 +253,7 @@ void Dispatcher::Deliver(RequestPtr request, std::string_view raw, const resp::R
 
 void Dispatcher::Error(RequestPtr request, std::string_view message) {
   ++stats_.failures;
+  request->reply_ns = 0;  // no reply was read: the owner reads the clock itself
   if (request->owner != nullptr) request->owner->OnBackendError(*request, message);
   pool_.Release(std::move(request));
 }

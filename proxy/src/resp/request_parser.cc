@@ -216,9 +216,11 @@ ParseResult RequestParser::Parse(std::string_view buffer) {
       start_ = pos_ = consumed;
       StartLine(consumed);
       if (buffer[consumed] == '*') {
+        if (TryFastMultibulk(buffer, consumed, &result)) return result;
         state_ = State::kMultibulk;
         remaining_ = 0;
         bulk_len_ = -1;
+        raw_ok_ = true;
         spans_.clear();
       } else {
         state_ = State::kInline;
@@ -465,6 +467,39 @@ std::optional<ParseResult> RequestParser::ReadBulkHeader(std::string_view buffer
   return std::nullopt;
 }
 
+bool RequestParser::TryFastMultibulk(std::string_view buffer, size_t at, ParseResult* out) {
+  if (limits_.unauthenticated) return false;
+  const char* data = buffer.data();
+  const size_t end = buffer.size();
+  int64_t count = 0;
+  size_t cr = FastHeader(data, at, end, &count);
+  // FastHeader leaves at least one byte after the '\r' it finds.
+  if (cr == kNpos || count <= 0 || count > limits_.max_multibulk_len || data[cr + 1] != '\n') {
+    return false;
+  }
+  size_t pos = cr + 2;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t len = 0;
+    cr = pos < end && data[pos] == '$' ? FastHeader(data, pos, end, &len) : kNpos;
+    if (cr == kNpos || len > limits_.max_bulk_len || data[cr + 1] != '\n') break;
+    pos = cr + 2;
+    if (end - pos < static_cast<uint64_t>(len) + 2) break;
+    const size_t after = pos + static_cast<size_t>(len);
+    if (data[after] != '\r' || data[after + 1] != '\n') break;
+    args_.emplace_back(data + pos, static_cast<size_t>(len));
+    pos = after + 2;
+  }
+  if (args_.size() != static_cast<size_t>(count)) {
+    args_.clear();  // incomplete or unusual: the general parser starts over
+    return false;
+  }
+  out->status = RequestStatus::kComplete;
+  out->consumed = pos;
+  out->args = args_;
+  out->raw = buffer.substr(at, pos - at);
+  return true;
+}
+
 ParseResult RequestParser::ParseMultibulk(std::string_view buffer, size_t consumed) {
   const char* data = buffer.data();
   const size_t end = buffer.size();
@@ -480,6 +515,7 @@ ParseResult RequestParser::ParseMultibulk(std::string_view buffer, size_t consum
     } else if (std::optional<ParseResult> stop = ReadCount(buffer, consumed)) {
       return *stop;
     }
+    raw_ok_ &= data[pos_ - 1] == '\n';  // Redis skips the byte after '\r' unchecked
   }
   while (remaining_ > 0) {
     if (bulk_len_ < 0) {
@@ -493,6 +529,7 @@ ParseResult RequestParser::ParseMultibulk(std::string_view buffer, size_t consum
       } else if (std::optional<ParseResult> stop = ReadBulkHeader(buffer, consumed)) {
         return *stop;
       }
+      raw_ok_ &= data[pos_ - 1] == '\n';
     }
     // The payload and the 2 bytes after it must be there; Redis skips those 2 unchecked.
     const uint64_t need = static_cast<uint64_t>(bulk_len_) + 2;
@@ -502,6 +539,7 @@ ParseResult RequestParser::ParseMultibulk(std::string_view buffer, size_t consum
     }
     spans_.emplace_back(pos_ - start_, static_cast<size_t>(bulk_len_));
     pos_ += static_cast<size_t>(need);
+    raw_ok_ &= data[pos_ - 2] == '\r' && data[pos_ - 1] == '\n';
     bulk_len_ = -1;
     --remaining_;
     StartLine(pos_);
@@ -516,6 +554,7 @@ ParseResult RequestParser::CompleteMultibulk(std::string_view buffer) {
   result.status = RequestStatus::kComplete;
   result.consumed = pos_;
   result.args = args_;
+  if (raw_ok_) result.raw = buffer.substr(start_, pos_ - start_);
   state_ = State::kStart;
   remaining_ = 0;
   spans_.clear();

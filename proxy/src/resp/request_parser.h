@@ -76,7 +76,12 @@ struct ParseResult {
   // args_in_buffer is false (an inline line that used quotes): then they point into parser
   // storage, also reused by the next Parse/Reset call.
   std::span<const std::string_view> args;
-  bool is_inline = false;      // kComplete: the command came as an inline line
+  bool is_inline = false;  // kComplete: the command came as an inline line
+  // kComplete, multibulk only: the command's own bytes in the buffer, from its '*' to the end
+  // of its last argument's CRLF, when they are canonical RESP (every bulk ends with "\r\n", as
+  // Redis's own encoding would). A proxy may forward them as they are instead of re-encoding
+  // args. Empty for inline commands and for multibulks with other bytes after a bulk.
+  std::string_view raw;
   bool args_in_buffer = true;  // kComplete: every view points into the buffer
   RequestError error = RequestError::kNone;
   char got = 0;  // kError with kExpectedDollar: the byte found instead of '$'
@@ -124,6 +129,11 @@ class RequestParser {
 
   ParseResult ParseInline(std::string_view buffer, size_t consumed);
   ParseResult ParseMultibulk(std::string_view buffer, size_t consumed);
+  // The common case in one pass: a whole canonical multibulk (every header and payload ending
+  // in CRLF, within the limits) at offset `at`, complete in `buffer`. Fills *out (consumed
+  // counts from the buffer start) and returns true; false when anything is missing or unusual,
+  // leaving the parser unchanged for the general path, which gives the same result or error.
+  bool TryFastMultibulk(std::string_view buffer, size_t at, ParseResult* out);
 
   // The `*`/`$` header line at pos_: found (its '\r' at `cr`, and `value` when the fast path
   // already parsed the number), still incomplete, or over max_inline_size without a '\r'.
@@ -165,6 +175,7 @@ class RequestParser {
   bool nul_seen_ = false;  // a NUL hides the terminator of the current line (Redis's strchr)
   int64_t remaining_ = 0;  // multibulk elements still to read
   int64_t bulk_len_ = -1;  // length of the bulk whose payload starts at pos_, -1 if none
+  bool raw_ok_ = true;     // every bulk so far ended with CRLF (ParseResult::raw)
   std::vector<std::string_view> args_;  // reused for every command
   // Multibulk arguments as (offset from start_, length): the buffer may move between calls,
   // and offsets from the command start survive rebasing without being touched.

@@ -41,6 +41,17 @@ bool IsErrorReply(std::string_view reply) {
   return !reply.empty() && (reply[0] == '-' || reply[0] == '!');
 }
 
+// The commonest key layout (GET, SET, INCR, LPUSH, HSET, ...): one complete key spec naming
+// exactly argv[1]. command::ExtractKeys would find args[1] alone (SET's getkeys procedure, used
+// for its variable flags, agrees), so routing can skip the key search.
+bool SingleKeyAtOne(const command::CommandInfo& info, size_t argc) {
+  if (info.key_specs.size() != 1 || argc < 2) return false;
+  const command::KeySpec& spec = info.key_specs[0];
+  return spec.bs_type == command::BeginSearchType::kIndex && spec.bs_index == 1 &&
+         spec.fk_type == command::FindKeysType::kRange && spec.fk_lastkey == 0 &&
+         (spec.flags & command::key_flag::kIncomplete) == 0;
+}
+
 bool StartsAuthenticated(const SessionLimits& limits) {
   return limits.access == nullptr || !limits.access->RequiresAuth();
 }
@@ -109,8 +120,10 @@ void ClientSession::OnData(net::InputBuffer& input) {
       break;
     }
     cur_args_ = r.args;
+    cur_raw_ = r.raw;
     HandleCommand(r.args);  // copies what it keeps: the views die with the input
     cur_args_ = {};
+    cur_raw_ = {};
     input.Consume(r.consumed);
     // After QUIT nothing more is read, as Redis (CLIENT_CLOSE_AFTER_REPLY).
     if (!pending_.empty() && pending_.back().close_after) closing_ = true;
@@ -135,7 +148,10 @@ void ClientSession::ReportBytes(uint64_t in) {
 void ClientSession::RecordDone(const Entry& e, std::string_view reply,
                                const backend::BackendRequest* request) {
   if (!e.counted || ctx_.stats == nullptr) return;
-  const uint64_t now = NowNs();
+  // A backend reply carries the clock of its read batch: no clock read per request.
+  const uint64_t now = request != nullptr && request->reply_ns >= e.start_ns && e.start_ns != 0
+                           ? request->reply_ns
+                           : NowNs();
   const uint64_t total = now > e.start_ns ? now - e.start_ns : 0;
   // Backend-routed requests leave within their read batch, so their wait is the total.
   const uint64_t backend_ns = e.inflight.empty() ? 0 : total;
@@ -176,7 +192,7 @@ const LocalSession& ClientSession::local() {
 
 void ClientSession::HandleCommand(std::span<const std::string_view> args) {
   Entry& entry = NewEntry();
-  const command::CommandInfo* info = ctx_.table.Lookup(args);
+  const command::CommandInfo* info = lookup_cache_.Lookup(ctx_.table, args);
   entry.counted = ctx_.stats != nullptr;
   entry.start_ns = batch_ns_;
   entry.row = info;
@@ -260,7 +276,10 @@ bool ClientSession::Authorized(const command::CommandInfo& info,
   }
   const auth::AccessTable* access = ctx_.limits.access.get();
   if (access == nullptr || local_.acl_user == nullptr) return true;
-  const Status status = access->Check(*local_.acl_user, info, args);
+  const auth::User& user = *local_.acl_user;
+  // Nothing to check for a user with every permission (the default user, typically).
+  if (user.all_commands() && user.all_keys() && user.all_channels()) return true;
+  const Status status = access->Check(user, info, args);
   if (status.ok()) return true;
   if (tx_.multi && info.name == "exec") {
     // Redis's execCommandAbort: the transaction is discarded with the reason.
@@ -285,14 +304,22 @@ backend::RequestPtr ClientSession::MakeRequest(uint64_t seq, uint32_t sub) {
   return r;
 }
 
+void ClientSession::EncodeArgs(std::span<const std::string_view> args, std::string* out) const {
+  if (!cur_raw_.empty() && args.data() == cur_args_.data() && args.size() == cur_args_.size()) {
+    out->append(cur_raw_);  // the parser vouched these bytes are canonical RESP
+    return;
+  }
+  resp::EncodeCommand(args, out);
+}
+
 void ClientSession::SendSingle(Entry& entry, std::span<const std::string_view> args, bool has_slot,
-                               uint16_t slot, std::string target) {
+                               uint16_t slot, std::string_view target) {
   const uint64_t seq = head_seq_ + pending_.size() - 1;
   backend::RequestPtr r = MakeRequest(seq, 0);
-  resp::EncodeCommand(args, &r->payload);
+  EncodeArgs(args, &r->payload);
   r->has_slot = has_slot;
   r->slot = slot;
-  r->target = std::move(target);
+  if (!target.empty()) r->target.assign(target);
   entry.outstanding = 1;
   entry.inflight.push_back(r.get());
   // May answer at once (node down): `entry` must not be used after this.
@@ -301,17 +328,22 @@ void ClientSession::SendSingle(Entry& entry, std::span<const std::string_view> a
 
 void ClientSession::RouteKeyed(const command::CommandInfo& info,
                                std::span<const std::string_view> args) {
-  command::KeyRefs keys;
-  command::ExtractKeys(info, args, /*include_not_key=*/true, &keys);
-  if (keys.empty()) {
-    RouteAnyShard(args);
-    return;
-  }
-  const uint16_t slot = cluster::KeySlot(args[keys[0].pos]);
-  for (size_t i = 1; i < keys.size(); ++i) {
-    if (cluster::KeySlot(args[keys[i].pos]) != slot) {
-      ReplyError(cluster::kCrossSlotError);
+  uint16_t slot = 0;
+  if (SingleKeyAtOne(info, args.size())) {
+    slot = cluster::KeySlot(args[1]);  // GET, SET, INCR, LPUSH, HSET...: no key search
+  } else {
+    command::KeyRefs keys;
+    command::ExtractKeys(info, args, /*include_not_key=*/true, &keys);
+    if (keys.empty()) {
+      RouteAnyShard(args);
       return;
+    }
+    slot = cluster::KeySlot(args[keys[0].pos]);
+    for (size_t i = 1; i < keys.size(); ++i) {
+      if (cluster::KeySlot(args[keys[i].pos]) != slot) {
+        ReplyError(cluster::kCrossSlotError);
+        return;
+      }
     }
   }
   if (tx_.watching && tx_.conn && slot == tx_.slot) {
@@ -320,22 +352,22 @@ void ClientSession::RouteKeyed(const command::CommandInfo& info,
     TxSend(args, kSubReply, true, slot);
     return;
   }
-  SendSingle(pending_.back(), args, true, slot, {});
+  SendSingle(pending_.back(), args, true, slot);
 }
 
 void ClientSession::RouteAnyShard(std::span<const std::string_view> args) {
   // Any served slot reaches a master; spreading by a counter keeps the load even.
   const uint16_t slot =
       static_cast<uint16_t>((ctx_.any_shard_counter++ * 5471) % cluster::kSlotCount);
-  SendSingle(pending_.back(), args, true, slot, {});
+  SendSingle(pending_.back(), args, true, slot);
 }
 
 void ClientSession::RouteSplit(const command::CommandInfo& info,
                                std::span<const std::string_view> args) {
-  SplitPlan plan;
+  SplitPlan& plan = split_plan_;
   if (!PlanSplit(info, args, &plan)) {
     if (plan.malformed) {
-      SendSingle(pending_.back(), args, true, plan.first_slot, {});
+      SendSingle(pending_.back(), args, true, plan.first_slot);
       return;
     }
     // One slot (or nothing to split): the command goes through unchanged.
@@ -347,20 +379,30 @@ void ClientSession::RouteSplit(const command::CommandInfo& info,
   entry.kind = Entry::Kind::kMerge;
   entry.merge = info.routing.merge;
   entry.parts.resize(plan.subs.size());
-  entry.key_order = std::move(plan.key_order);
+  entry.key_order.swap(plan.key_order);  // the plan gets the entry's spare capacity back
   entry.outstanding = static_cast<uint32_t>(plan.subs.size());
-  std::vector<backend::RequestPtr> requests;
-  requests.reserve(plan.subs.size());
+  entry.inflight.reserve(plan.subs.size());
+  // The client's bytes are reused when they are canonical RESP (ParseResult::raw).
+  const bool canonical =
+      !cur_raw_.empty() && args.data() == cur_args_.data() && args.size() == cur_args_.size();
+  std::vector<backend::RequestPtr>& requests = split_requests_;
+  requests.clear();
   for (uint32_t i = 0; i < plan.subs.size(); ++i) {
     backend::RequestPtr r = MakeRequest(seq, i);
-    EncodeSub(args, plan.subs[i], info.routing.key_step, &r->payload);
+    if (canonical) {
+      EncodeSubFromCanonical(args, plan.subs[i], info.routing.key_step, &r->payload);
+    } else {
+      EncodeSub(args, plan.subs[i], info.routing.key_step, &r->payload);
+    }
     r->has_slot = true;
     r->slot = plan.subs[i].slot;
     entry.inflight.push_back(r.get());
     requests.push_back(std::move(r));
   }
-  // Sent only once the entry is complete: an immediate failure may finish it.
+  // Sent only once the entry is complete: an immediate failure may finish it. Sending never
+  // splits another command, so the shared scratch is not reentered.
   for (backend::RequestPtr& r : requests) ctx_.dispatcher.Send(std::move(r));
+  requests.clear();
 }
 
 void ClientSession::RouteAllShards(const command::CommandInfo& info,
@@ -384,7 +426,7 @@ void ClientSession::RouteAllShards(const command::CommandInfo& info,
   requests.reserve(masters.size());
   for (uint32_t i = 0; i < masters.size(); ++i) {
     backend::RequestPtr r = MakeRequest(seq, i);
-    resp::EncodeCommand(args, &r->payload);
+    EncodeArgs(args, &r->payload);
     r->target = masters[i]->Address();
     entry.inflight.push_back(r.get());
     requests.push_back(std::move(r));
@@ -527,7 +569,7 @@ void ClientSession::CompletePart(backend::BackendRequest& request, std::string_v
   if (e.kind == Entry::Kind::kInfo) {
     FinishInfo(e);
   } else {
-    std::vector<std::string_view> replies(e.parts.begin(), e.parts.end());
+    const absl::InlinedVector<std::string_view, 16> replies(e.parts.begin(), e.parts.end());
     resp::Encoder enc(&e.reply, local_.protocol);
     MergeReplies(e.merge, replies, e.key_order, enc);
     e.ready = true;

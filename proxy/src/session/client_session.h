@@ -15,10 +15,13 @@
 #include "backend/backend_connection.h"
 #include "backend/backend_request.h"
 #include "command/command_info.h"
+#include "command/lookup_cache.h"
 #include "net/tcp_connection.h"
 #include "resp/request_parser.h"
+#include "session/fanout.h"
 #include "session/merge.h"
 #include "session/pubsub_state.h"
+#include "session/recycling_queue.h"
 #include "session/session_context.h"
 
 namespace slotproxy::session {
@@ -78,6 +81,34 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
     const command::CommandInfo* row = nullptr;
     uint64_t start_ns = 0;
     bool counted = false;
+
+    // Back to the default state for the next request, keeping the reply buffer's capacity
+    // (RecyclingQueue reuses entries instead of allocating one per request).
+    // Every field above must be reset here.
+    void Recycle() {
+      kind = Kind::kPlain;
+      if (reply.capacity() > kKeepReplyCapacity) {
+        std::string().swap(reply);
+      } else {
+        reply.clear();
+      }
+      ready = false;
+      close_after = false;
+      outstanding = 0;
+      merge = command::MergeKind::kNone;
+      parts.clear();
+      key_order.clear();
+      scan_shard = 0;
+      scan_shards = 0;
+      info_args.clear();
+      gather_kill = false;
+      gather_old_form = false;
+      inflight.resize(0);  // unlike clear(), keeps a split's heap capacity
+      row = nullptr;
+      start_ns = 0;
+      counted = false;
+    }
+    static constexpr size_t kKeepReplyCapacity = 4096;
   };
 
   void OnData(net::InputBuffer& input);
@@ -89,8 +120,9 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   // Completes the newest entry with a locally made reply.
   void ReplyNow(std::string bytes, bool close_after = false);
   void ReplyError(std::string_view message);
+  // Sends the command to the owner of `slot`, or to `target` ("host:port") when !has_slot.
   void SendSingle(Entry& entry, std::span<const std::string_view> args, bool has_slot,
-                  uint16_t slot, std::string target);
+                  uint16_t slot, std::string_view target = {});
   void RouteKeyed(const command::CommandInfo& info, std::span<const std::string_view> args);
   void RouteSplit(const command::CommandInfo& info, std::span<const std::string_view> args);
   void RouteAllShards(const command::CommandInfo& info, std::span<const std::string_view> args);
@@ -100,6 +132,9 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   void RouteInfo(std::span<const std::string_view> args);
   void FinishInfo(Entry& entry);
   backend::RequestPtr MakeRequest(uint64_t seq, uint32_t sub);
+  // Appends `args` as a RESP command to `out`: the client's own bytes when `args` is the
+  // command being handled and those are canonical, else a fresh encoding.
+  void EncodeArgs(std::span<const std::string_view> args, std::string* out) const;
 
   void OnBackendReply(backend::BackendRequest& request, std::string_view raw,
                       const resp::ReplyInfo& info) override;
@@ -201,7 +236,8 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   std::unique_ptr<net::TcpConnection> conn_;
   std::function<void(uint64_t)> on_closed_;
   resp::RequestParser parser_;
-  std::deque<Entry> pending_;
+  command::LookupCache lookup_cache_;
+  RecyclingQueue<Entry> pending_;
   uint64_t head_seq_ = 0;  // sequence number of pending_.front()
   bool closing_ = false;   // no more input is processed
   bool paused_ = false;
@@ -211,6 +247,12 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   // handled (empty outside HandleCommand) and the bytes written already reported.
   uint64_t batch_ns_ = 0;
   std::span<const std::string_view> cur_args_;
+  // Scratch reused by every split command (no allocation per MSET / MGET / DEL once warm).
+  SplitPlan split_plan_;
+  std::vector<backend::RequestPtr> split_requests_;
+  // The current command's own RESP bytes (ParseResult::raw; empty when they are not canonical
+  // or the command came inline): what a backend is sent when the arguments go unchanged.
+  std::string_view cur_raw_;
   uint64_t reported_out_ = 0;
 
   // Transaction state (MULTI / WATCH) and its dedicated connection.

@@ -70,6 +70,9 @@ bool ClientSession::RefuseInSubscribedContext(const command::CommandInfo& info,
 
 bool ClientSession::HandlePubSub(const command::CommandInfo& info,
                                  std::span<const std::string_view> args) {
+  // Every command taken below carries Redis's pubsub flag, except PING while subscribed: the
+  // common command leaves at once.
+  if (!info.HasFlag(command::flag::kPubsub) && !subs_.Any()) return false;
   const std::string_view top = TopName(info);
   const auto names = args.subspan(1);
   struct Verb {

@@ -25,7 +25,7 @@ bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_vie
     const uint16_t slot = cluster::KeySlot(args[k.pos]);
     uint32_t sub = 0;
     while (sub < plan->subs.size() && plan->subs[sub].slot != slot) ++sub;
-    if (sub == plan->subs.size()) plan->subs.push_back(SubCommand{slot, {}});
+    if (sub == plan->subs.size()) plan->subs.emplace_back().slot = slot;
     plan->key_order.push_back(
         KeySource{sub, static_cast<uint32_t>(plan->subs[sub].key_positions.size())});
     plan->subs[sub].key_positions.push_back(k.pos);
@@ -46,6 +46,35 @@ void EncodeSub(std::span<const std::string_view> args, const SubCommand& sub, in
   for (int32_t pos : sub.key_positions) {
     for (int i = 0; i < step; ++i) bulk(args[pos + i]);
   }
+}
+
+namespace {
+
+// Bytes of the canonical header "$<len>\r\n" of an argument of `len` bytes.
+size_t BulkHeaderSize(size_t len) {
+  size_t digits = 1;
+  while (len >= 10) {
+    len /= 10;
+    ++digits;
+  }
+  return 1 + digits + 2;
+}
+
+// The argument's whole canonical encoding, header to trailing CRLF.
+std::string_view EncodedSpan(std::string_view first, std::string_view last) {
+  const char* begin = first.data() - BulkHeaderSize(first.size());
+  const char* end = last.data() + last.size() + 2;
+  return {begin, static_cast<size_t>(end - begin)};
+}
+
+}  // namespace
+
+void EncodeSubFromCanonical(std::span<const std::string_view> args, const SubCommand& sub,
+                            int key_step, std::string* out) {
+  const int step = key_step < 1 ? 1 : key_step;
+  resp::AppendHeader('*', 1 + static_cast<int64_t>(sub.key_positions.size()) * step, out);
+  out->append(EncodedSpan(args[0], args[0]));
+  for (int32_t pos : sub.key_positions) out->append(EncodedSpan(args[pos], args[pos + step - 1]));
 }
 
 }  // namespace slotproxy::session

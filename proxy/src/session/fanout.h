@@ -42,4 +42,10 @@ bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_vie
 void EncodeSub(std::span<const std::string_view> args, const SubCommand& sub, int key_step,
                std::string* out);
 
+// As EncodeSub, for `args` that point into one canonical RESP multibulk (every argument's
+// "$<len>\r\n" header right before it and "\r\n" right after, as resp::ParseResult::raw
+// vouches): each key group is copied as one run of the client's own bytes.
+void EncodeSubFromCanonical(std::span<const std::string_view> args, const SubCommand& sub,
+                            int key_step, std::string* out);
+
 }  // namespace slotproxy::session

@@ -395,5 +395,40 @@ TEST_CASE("encoded commands round-trip through the parser", "[request_parser]") 
   }
 }
 
+// The raw bytes of each command of `input`, fed in one piece and then byte by byte.
+std::vector<std::string> RawOf(std::string_view input, bool byte_by_byte) {
+  RequestParser parser;
+  std::vector<std::string> out;
+  std::string buffer;
+  const size_t step = byte_by_byte ? 1 : input.size();
+  for (size_t fed = 0; fed < input.size(); fed += step) {
+    buffer.append(input.substr(fed, step));
+    for (;;) {
+      ParseResult r = parser.Parse(buffer);
+      REQUIRE(r.status != RequestStatus::kError);
+      if (r.status == RequestStatus::kComplete) out.emplace_back(r.raw);
+      buffer.erase(0, r.consumed);
+      if (r.status == RequestStatus::kNeedMore) break;
+    }
+  }
+  return out;
+}
+
+TEST_CASE("raw is the command's own bytes only when they are canonical", "[request_parser]") {
+  const std::string set = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n";
+  const std::string get = "*2\r\n$3\r\nget\r\n$10\r\nkey:000123\r\n";
+  for (bool bytewise : {false, true}) {
+    INFO("byte by byte: " << bytewise);
+    // Blank lines and empty multibulks before a command are not part of it.
+    REQUIRE(RawOf("\r\n*0\r\n" + set + get, bytewise) == std::vector<std::string>{set, get});
+    // Inline commands have no raw bytes to forward.
+    REQUIRE(RawOf("PING\r\n" + get, bytewise) == std::vector<std::string>{"", get});
+    // Bytes Redis skips unchecked (after a payload, after a header's '\r') are not forwarded.
+    REQUIRE(RawOf("*1\r\n$4\r\nPINGxx\r\n" + get, bytewise) == std::vector<std::string>{"", get});
+    REQUIRE(RawOf("*1\rx$4\r\nPING\r\n" + get, bytewise) == std::vector<std::string>{"", get});
+    REQUIRE(RawOf("*1\r\n$4\rxPING\r\n" + get, bytewise) == std::vector<std::string>{"", get});
+  }
+}
+
 }  // namespace
 }  // namespace slotproxy::resp
