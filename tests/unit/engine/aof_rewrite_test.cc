@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -148,10 +149,17 @@ std::string Describe(Keyspace& ks, std::string_view key, int64_t now) {
     case ObjType::kList:
       e->list()->ForRange(0, -1, [&](std::string_view v) { out << " " << v; });
       break;
-    case ObjType::kHash:
-      e->hash()->ForEach(
-          [&](std::string_view f, std::string_view v) { out << " " << f << "=" << v; });
+    case ObjType::kHash: {
+      // A hashtable's field order depends on its insert history (as in Redis), so compare it
+      // sorted; a listpack's order is part of what the rewrite must keep.
+      std::vector<std::string> fields;
+      e->hash()->ForEach([&](std::string_view f, std::string_view v) {
+        fields.push_back(std::string(f) + "=" + std::string(v));
+      });
+      if (e->hash()->Encoding() == "hashtable") std::sort(fields.begin(), fields.end());
+      for (const auto& fv : fields) out << " " << fv;
       break;
+    }
     case ObjType::kSet: {
       std::vector<std::string> m = e->set()->Members();
       std::sort(m.begin(), m.end());
