@@ -133,13 +133,17 @@ def subscribe_output(port, raw):
     published to each through a second connection, the second sent after the first arrived."""
     argv = ["redis-cli", "-3", "-p", str(port)] + ([] if raw else ["--no-raw"])
     argv += ["SUBSCRIBE", "cli3:c1", "cli3:c2"]
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True)
+    # redis-cli writes through its own O_APPEND handle and the test reads through another: a
+    # shared file offset would let the reader's seek move the writer (garbled output).
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "cli.out")
+        with open(path, "a") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, text=True)
 
         def printed():
-            out.seek(0)
-            return out.read()
+            with open(path) as f:
+                return f.read()
 
         try:
             wait_until(lambda: printed().count("cli3:c2") >= 1, timeout=10,
