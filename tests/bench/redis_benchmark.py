@@ -223,11 +223,11 @@ def report(results, baselines, args):
     names = list(results)
     for pipeline in args.pipelines:
         print(f"\n## -P {pipeline}, {args.clients} clients, {args.requests} requests per test, "
-              f"median of {args.rounds} round(s); cpu us = the target's CPU time per request, "
-              f"client us = redis-benchmark's")
+              f"median of {args.rounds} round(s); cpu us = the target's CPU time per request "
+              f"(= its CPU seconds per million requests), client us = redis-benchmark's")
         header = ["test"]
         for n in names:
-            header += [f"{n} ops/s", "p50 ms", "cpu us", "client us"]
+            header += [f"{n} ops/s", "p50 ms", "p99 ms", "cpu us", "client us"]
         header += [f"{n}/{b} ops" for b in baselines for n in names if n != b]
         header += [f"{b}/{n} cpu" for b in baselines for n in names if n != b]
         print("| " + " | ".join(header) + " |")
@@ -239,12 +239,12 @@ def report(results, baselines, args):
             for n in names:
                 rows = results[n][pipeline].get(test, [])
                 if not rows:
-                    cells += ["-", "-", "-", "-"]
+                    cells += ["-"] * 5
                     continue
                 rps[n] = statistics.median(r["rps"] for r in rows)
                 cpu[n] = statistics.median(r["cpu_us"] for r in rows)
                 cells += [f"{rps[n]:.0f}", f"{statistics.median(r['p50'] for r in rows):.3f}",
-                          f"{cpu[n]:.2f}",
+                          f"{statistics.median(r['p99'] for r in rows):.3f}", f"{cpu[n]:.2f}",
                           f"{statistics.median(r['client_us'] for r in rows):.2f}"]
             for table in (rps, None):
                 for b in baselines:
