@@ -541,8 +541,10 @@ void ClientSession::OnBackendReply(backend::BackendRequest& request, std::string
       e.reply.assign(raw);
       e.ready = true;
     }
-  } else {
-    CompletePart(request, raw);
+  } else if (!CompletePart(request, raw)) {
+    // A part of a split command: nothing became ready and the output did not grow, so neither
+    // the flush nor the back-pressure check has anything to do (they run on the last part).
+    return;
   }
   FlushReady();
   UpdateBackPressure();
@@ -553,7 +555,7 @@ void ClientSession::OnBackendError(backend::BackendRequest& request, std::string
   OnBackendReply(request, line, resp::ReplyInfo{});
 }
 
-void ClientSession::CompletePart(backend::BackendRequest& request, std::string_view raw) {
+bool ClientSession::CompletePart(backend::BackendRequest& request, std::string_view raw) {
   Entry& e = pending_[request.tag - head_seq_];
   e.inflight[request.sub] = nullptr;
   if (e.kind == Entry::Kind::kScan) {
@@ -562,10 +564,15 @@ void ClientSession::CompletePart(backend::BackendRequest& request, std::string_v
     WriteScanReply(raw, e.scan_shard, e.scan_shards, enc);
     e.ready = true;
     RecordDone(e, e.reply, &request);
-    return;
+    return true;
   }
-  e.parts[request.sub].assign(raw);
-  if (--e.outstanding > 0) return;
+  // MergeAllOk (MSET) reads only the first sub-reply and the errors: the other +OKs are not
+  // copied (their parts stay empty, which no merge reads as an error).
+  if (e.kind != Entry::Kind::kMerge || e.merge != command::MergeKind::kAllOk || request.sub == 0 ||
+      IsErrorReply(raw)) {
+    e.parts[request.sub].assign(raw);
+  }
+  if (--e.outstanding > 0) return false;
   if (e.kind == Entry::Kind::kInfo) {
     FinishInfo(e);
   } else {
@@ -577,6 +584,7 @@ void ClientSession::CompletePart(backend::BackendRequest& request, std::string_v
   RecordDone(e, e.reply, &request);
   e.parts.clear();
   e.key_order.clear();
+  return true;
 }
 
 void ClientSession::FlushReady() {

@@ -139,7 +139,9 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   void OnBackendReply(backend::BackendRequest& request, std::string_view raw,
                       const resp::ReplyInfo& info) override;
   void OnBackendError(backend::BackendRequest& request, std::string_view message) override;
-  void CompletePart(backend::BackendRequest& request, std::string_view raw);
+  // Stores one sub-reply of a split / fanned-out entry; true when it was the last and the entry
+  // is now ready (false: still waiting for other parts).
+  bool CompletePart(backend::BackendRequest& request, std::string_view raw);
   void FinishMerge(Entry& entry);
 
   // Writes every ready entry at the head of the queue into the connection's output.

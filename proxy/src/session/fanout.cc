@@ -72,7 +72,14 @@ std::string_view EncodedSpan(std::string_view first, std::string_view last) {
 void EncodeSubFromCanonical(std::span<const std::string_view> args, const SubCommand& sub,
                             int key_step, std::string* out) {
   const int step = key_step < 1 ? 1 : key_step;
-  resp::AppendHeader('*', 1 + static_cast<int64_t>(sub.key_positions.size()) * step, out);
+  const int64_t count = 1 + static_cast<int64_t>(sub.key_positions.size()) * step;
+  if (count >= 10) {
+    resp::AppendHeader('*', count, out);
+  } else {
+    // The usual sub-command (one or a few key groups): its header without number formatting.
+    const char header[4] = {'*', static_cast<char>('0' + count), '\r', '\n'};
+    out->append(header, sizeof(header));
+  }
   out->append(EncodedSpan(args[0], args[0]));
   for (int32_t pos : sub.key_positions) out->append(EncodedSpan(args[pos], args[pos + step - 1]));
 }

@@ -41,6 +41,12 @@ TEST_CASE("sub-commands copied from canonical bytes equal freshly encoded ones",
   CheckBothEncodings({"MSET", "", std::string(9, 'v'), "k", std::string(10, 'w'), "k2",
                       std::string(100, 'x'), "k3", std::string("\r\n\0", 3)});
   CheckBothEncodings({"MSET", std::string(1000, 'a'), "1", std::string(99, 'b'), ""});
+  // Sub-commands of 9 and 11 arguments: either side of the one-digit header.
+  CheckBothEncodings({"MSET", "{a}1", "1", "{a}2", "2", "{a}3", "3", "{a}4", "4", "b", "5"});
+  CheckBothEncodings(
+      {"MSET", "{a}1", "1", "{a}2", "2", "{a}3", "3", "{a}4", "4", "{a}5", "5", "b", "6"});
+  CheckBothEncodings({"DEL", "{a}1", "{a}2", "{a}3", "{a}4", "{a}5", "{a}6", "{a}7", "{a}8", "{a}9",
+                      "{a}10", "b"});
 }
 
 }  // namespace

@@ -142,6 +142,27 @@ TEST_CASE("MGET, MSET and DEL are split by slot and merged") {
   CHECK(f.a.received().back() == "MGET {b}2 {b}1");
 }
 
+TEST_CASE("a split MSET answers the first error in sub-request order, else +OK") {
+  Fixture f;
+  const std::string oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+  // A ({b}...) refuses any MSET holding {b}err; B (a, foo) accepts everything.
+  f.a.set_script([&](const std::vector<std::string>& args) -> std::optional<std::string> {
+    for (const std::string& a : args) {
+      if (a == "{b}err") return oom;
+    }
+    return std::string("+OK\r\n");
+  });
+  f.b.set_script(Echoing("B"));
+  auto c = f.Client();
+  // The failing sub-request is the second, then none, then the first; pipelined, so one
+  // entry's sub-replies must not leak into the next.
+  c->Send(Cmd({"MSET", "a", "1", "{b}err", "2", "foo", "3"}) +
+          Cmd({"MSET", "a", "1", "{b}1", "2", "foo", "3"}) +
+          Cmd({"MSET", "{b}1", "1", "a", "2", "{b}err", "3"}) +
+          Cmd({"MSET", "a", "1", "{b}1", "2"}));
+  f.Expect(*c, oom + "+OK\r\n" + oom + "+OK\r\n");
+}
+
 TEST_CASE("a split command with a broken key group goes whole to the first key's owner") {
   Fixture f;
   f.a.set_script([](const auto&) {
