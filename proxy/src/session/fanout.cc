@@ -6,10 +6,34 @@
 
 namespace slotproxy::session {
 
+namespace {
+
+// MSET, MGET, DEL, EXISTS, ...: one plain range spec, keys at 1, 1 + step, ... to the last
+// argument, where ExtractKeys would find exactly those positions.
+bool KeysFromOneToEnd(const command::CommandInfo& info) {
+  if (info.key_specs.size() != 1 || info.HasFlag(command::flag::kMovableKeys)) return false;
+  const command::KeySpec& spec = info.key_specs[0];
+  constexpr uint32_t kOdd = command::key_flag::kNotKey | command::key_flag::kIncomplete |
+                            command::key_flag::kVariableFlags;
+  return spec.bs_type == command::BeginSearchType::kIndex && spec.bs_index == 1 &&
+         spec.fk_type == command::FindKeysType::kRange && spec.fk_lastkey == -1 &&
+         spec.fk_limit <= 1 && spec.fk_keystep == info.routing.key_step && (spec.flags & kOdd) == 0;
+}
+
+}  // namespace
+
 bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_view> args,
                SplitPlan* plan) {
   command::KeyRefs keys;
-  command::ExtractKeys(info, args, /*include_not_key=*/false, &keys);
+  if (KeysFromOneToEnd(info)) {
+    // The key search's general machinery costs more than the keys' slots here.
+    const int32_t step = info.routing.key_step;
+    for (int32_t pos = 1; pos < static_cast<int32_t>(args.size()); pos += step) {
+      keys.push_back(command::KeyRef{pos});
+    }
+  } else {
+    command::ExtractKeys(info, args, /*include_not_key=*/false, &keys);
+  }
   if (keys.size() < 2) return false;
   const int step = info.routing.key_step < 1 ? 1 : info.routing.key_step;
   plan->subs.clear();

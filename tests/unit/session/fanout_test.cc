@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "command/command_table.h"
+#include "command/key_extraction.h"
 #include "resp/encoder.h"
 #include "resp/request_parser.h"
 
@@ -47,6 +48,33 @@ TEST_CASE("sub-commands copied from canonical bytes equal freshly encoded ones",
       {"MSET", "{a}1", "1", "{a}2", "2", "{a}3", "3", "{a}4", "4", "{a}5", "5", "b", "6"});
   CheckBothEncodings({"DEL", "{a}1", "{a}2", "{a}3", "{a}4", "{a}5", "{a}6", "{a}7", "{a}8", "{a}9",
                       "{a}10", "b"});
+}
+
+TEST_CASE("a split plan holds exactly the keys the key search finds, in order", "[fanout]") {
+  const command::CommandTable& table = command::CommandTable::BuiltIn();
+  int checked = 0;
+  for (const command::CommandInfo* info : table.TopLevel()) {
+    if (info->routing.kind != command::RouteKind::kSplitBySlot) continue;
+    for (size_t argc = 1; argc <= 12; ++argc) {
+      std::vector<std::string> command{std::string(info->name)};
+      for (size_t i = 1; i < argc; ++i) command.push_back("k" + std::to_string(i));
+      const std::vector<std::string_view> args(command.begin(), command.end());
+      command::KeyRefs keys;
+      command::ExtractKeys(*info, args, /*include_not_key=*/false, &keys);
+      SplitPlan plan;
+      const bool split = PlanSplit(*info, args, &plan);
+      if (!split) continue;
+      std::vector<int32_t> planned;
+      for (const KeySource& k : plan.key_order) {
+        planned.push_back(plan.subs[k.sub].key_positions[k.index]);
+      }
+      std::vector<int32_t> found;
+      for (const command::KeyRef& k : keys) found.push_back(k.pos);
+      CHECK(planned == found);
+      ++checked;
+    }
+  }
+  CHECK(checked > 10);
 }
 
 }  // namespace
