@@ -20,39 +20,49 @@ bool KeysFromOneToEnd(const command::CommandInfo& info) {
          spec.fk_limit <= 1 && spec.fk_keystep == info.routing.key_step && (spec.flags & kOdd) == 0;
 }
 
+// Adds the key group at `pos` to its slot's sub-command. False when the group runs past the
+// arguments: the plan is marked malformed, the first key (`first_pos`) naming the owner.
+bool AddKey(std::span<const std::string_view> args, int32_t pos, int32_t step, int32_t first_pos,
+            SplitPlan* plan) {
+  if (pos + step > static_cast<int32_t>(args.size())) {
+    plan->malformed = true;
+    plan->first_slot = cluster::KeySlot(args[first_pos]);
+    return false;
+  }
+  const uint16_t slot = cluster::KeySlot(args[pos]);
+  uint32_t sub = 0;
+  while (sub < plan->subs.size() && plan->subs[sub].slot != slot) ++sub;
+  if (sub == plan->subs.size()) plan->subs.emplace_back().slot = slot;
+  plan->key_order.push_back(
+      KeySource{sub, static_cast<uint32_t>(plan->subs[sub].key_positions.size())});
+  plan->subs[sub].key_positions.push_back(pos);
+  return true;
+}
+
 }  // namespace
 
 bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_view> args,
                SplitPlan* plan) {
-  command::KeyRefs keys;
-  if (KeysFromOneToEnd(info)) {
-    // The key search's general machinery costs more than the keys' slots here.
-    const int32_t step = info.routing.key_step;
-    for (int32_t pos = 1; pos < static_cast<int32_t>(args.size()); pos += step) {
-      keys.push_back(command::KeyRef{pos});
-    }
-  } else {
-    command::ExtractKeys(info, args, /*include_not_key=*/false, &keys);
-  }
-  if (keys.size() < 2) return false;
-  const int step = info.routing.key_step < 1 ? 1 : info.routing.key_step;
+  const int32_t step = info.routing.key_step < 1 ? 1 : info.routing.key_step;
+  const int32_t argc = static_cast<int32_t>(args.size());
   plan->subs.clear();
   plan->key_order.clear();
   plan->malformed = false;
+  if (KeysFromOneToEnd(info)) {
+    // Keys at 1, 1 + step, ...: no key search (its general machinery costs more than the keys'
+    // slots), and no key list.
+    if (argc <= 1 + step) return false;  // fewer than two keys
+    for (int32_t pos = 1; pos < argc; pos += step) {
+      if (!AddKey(args, pos, step, 1, plan)) return false;
+    }
+    return plan->subs.size() > 1;
+  }
+  command::KeyRefs keys;
+  command::ExtractKeys(info, args, /*include_not_key=*/false, &keys);
+  if (keys.size() < 2) return false;
   plan->key_order.reserve(keys.size());
   for (const command::KeyRef& k : keys) {
-    if (k.pos + step > static_cast<int32_t>(args.size())) {
-      plan->malformed = true;
-      plan->first_slot = cluster::KeySlot(args[keys[0].pos]);
-      return false;
-    }
-    const uint16_t slot = cluster::KeySlot(args[k.pos]);
-    uint32_t sub = 0;
-    while (sub < plan->subs.size() && plan->subs[sub].slot != slot) ++sub;
-    if (sub == plan->subs.size()) plan->subs.emplace_back().slot = slot;
-    plan->key_order.push_back(
-        KeySource{sub, static_cast<uint32_t>(plan->subs[sub].key_positions.size())});
-    plan->subs[sub].key_positions.push_back(k.pos);
+    if (!AddKey(args, k.pos, step, keys[0].pos, plan)) return false;
   }
   return plan->subs.size() > 1;
 }
