@@ -149,6 +149,29 @@ constexpr Routing MakeRouting(RouteKind kind, MergeKind merge = MergeKind::kNone
   return r;
 }
 
+// Where a row's keys are, decided once when the row joins its table (SummarizeKeyLayout in
+// key_extraction.h) so that hot paths need not run the key search. Every layout but kGeneral is a
+// promise about ExtractKeys, checked for every built-in row by the unit tests.
+enum class KeyLayout : uint8_t {
+  kGeneral,      // no promise: run the key search (also what a hand-made CommandInfo says)
+  kNone,         // never a key, whatever the arguments (PING, INFO, ...)
+  kSingleAtOne,  // argv[1] alone whenever argc >= 2 (GET, SET, INCR, LPUSH, HSET, ...)
+  kOneToEnd,     // whenever argc >= 2: argv[1], argv[1 + step], ... while < argc, the key of a
+                 // trailing partial group included, as Redis's range spec (MGET, MSET, DEL, ...)
+};
+
+struct KeyLayoutSummary {
+  KeyLayout layout = KeyLayout::kGeneral;
+  uint8_t step = 1;  // kOneToEnd: distance between keys (MSET: 2)
+  // The keys come from a not_key spec (SPUBLISH's channel): the promise holds only when the caller
+  // asks for not_key specs too (routing); otherwise run the key search.
+  bool not_key = false;
+  // The keys' flags are `key_flags`. False when a getkeys procedure decides them from the
+  // arguments (SET, BITFIELD): the positions still hold, the flags need the key search.
+  bool fixed_flags = false;
+  uint32_t key_flags = 0;  // key_flag:: bits of every key, when fixed_flags
+};
+
 // One command or subcommand. All views point into storage owned by the CommandTable (or the
 // constant built-in data), so a CommandInfo stays valid as long as its table.
 struct CommandInfo {
@@ -169,6 +192,9 @@ struct CommandInfo {
   // Which of Redis's getkeys procedures applies when the key specs fail (0: none). Set by the
   // table from the name (key_fallbacks.cc); internal to the command module.
   uint8_t keys_proc = 0;
+  // Set by the table from the fields above (after keys_proc); read by the hot paths instead of
+  // searching the key specs.
+  KeyLayoutSummary key_layout;
 
   bool IsContainer() const { return !subcommands.empty(); }
   bool HasFlag(uint32_t bit) const { return (flags & bit) != 0; }

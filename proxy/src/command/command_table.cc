@@ -77,6 +77,7 @@ void CommandTable::AddBuiltInRows() {
   }
   for (CommandInfo* info : by_index) {
     info->keys_proc = internal::FindKeysProc(info->name);
+    info->key_layout = SummarizeKeyLayout(*info);
     info->routing = DeriveRouting(*info);
     IndexRow(info);
   }
@@ -180,6 +181,7 @@ CommandInfo* CommandTable::NewLearnedRow(const CommandInfo& info, std::string_vi
     specs.push_back(legacy);
   }
   row->key_specs = specs;
+  row->key_layout = SummarizeKeyLayout(*row);
   row->docs = doc_lists_.emplace_back(info.docs.begin(), info.docs.end());
   for (ReplyNode& node : doc_lists_.back()) node.str = Intern(node.str);
   row->routing = DeriveRouting(*row);

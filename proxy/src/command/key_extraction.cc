@@ -99,6 +99,28 @@ bool HasSpecWithFlags(const CommandInfo& info, uint32_t bit, bool want_set) {
   return false;
 }
 
+// The keys `layout` promises for `argc` arguments; false when it promises nothing for this call.
+bool ExtractKeysByLayout(const KeyLayoutSummary& layout, size_t argc, bool include_not_key,
+                         KeyRefs* out) {
+  if (layout.layout == KeyLayout::kNone) {
+    out->clear();
+    return true;
+  }
+  if (layout.layout == KeyLayout::kGeneral || argc < 2 || !layout.fixed_flags ||
+      (layout.not_key && !include_not_key)) {
+    return false;
+  }
+  out->clear();
+  if (layout.layout == KeyLayout::kSingleAtOne) {
+    out->push_back(KeyRef{1, layout.key_flags});
+    return true;
+  }
+  for (size_t pos = 1; pos < argc; pos += layout.step) {
+    out->push_back(KeyRef{static_cast<int32_t>(pos), layout.key_flags});
+  }
+  return true;
+}
+
 }  // namespace
 
 SpecResult ExtractKeysBySpecs(const CommandInfo& info, std::span<const std::string_view> args,
@@ -121,8 +143,49 @@ bool CommandHasKeys(const CommandInfo& info) {
   return HasKeysFallback(info) || HasSpecWithFlags(info, key_flag::kNotKey, false);
 }
 
+KeyLayoutSummary SummarizeKeyLayout(const CommandInfo& info) {
+  KeyLayoutSummary summary;
+  const bool has_fallback = HasKeysFallback(info);
+  if (info.key_specs.empty()) {
+    if (!has_fallback) summary.layout = KeyLayout::kNone;
+    return summary;
+  }
+  if (info.key_specs.size() != 1) return summary;
+  const KeySpec& spec = info.key_specs[0];
+  // An incomplete spec sends ExtractKeys to the procedure (or to a backend); a step below 1 makes
+  // the spec fail.
+  if (spec.bs_type != BeginSearchType::kIndex || spec.bs_index != 1 ||
+      spec.fk_type != FindKeysType::kRange || spec.fk_keystep < 1 ||
+      (spec.flags & key_flag::kIncomplete) != 0) {
+    return summary;
+  }
+  // As ExtractKeys: variable flags and a procedure mean the procedure finds the keys.
+  const bool proc_decides = has_fallback && (spec.flags & key_flag::kVariableFlags) != 0;
+  if (spec.fk_lastkey == 0) {
+    if (proc_decides && !internal::KeysProcYieldsKeyAtOne(info)) return summary;
+    summary.layout = KeyLayout::kSingleAtOne;
+  } else if (spec.fk_lastkey == -1 && (spec.fk_limit == 0 || spec.fk_limit == 1) &&
+             spec.fk_keystep <= 255 && !proc_decides) {
+    // limit 0 and 1 both put the last key at argc - 1.
+    summary.layout = KeyLayout::kOneToEnd;
+    summary.step = static_cast<uint8_t>(spec.fk_keystep);
+  } else {
+    return summary;
+  }
+  summary.not_key = (spec.flags & key_flag::kNotKey) != 0;
+  summary.fixed_flags = !proc_decides;
+  summary.key_flags = spec.flags;
+  return summary;
+}
+
 bool ExtractKeys(const CommandInfo& info, std::span<const std::string_view> args,
                  bool include_not_key, KeyRefs* out) {
+  if (ExtractKeysByLayout(info.key_layout, args.size(), include_not_key, out)) return true;
+  return internal::ExtractKeysBySearch(info, args, include_not_key, out);
+}
+
+bool internal::ExtractKeysBySearch(const CommandInfo& info, std::span<const std::string_view> args,
+                                   bool include_not_key, KeyRefs* out) {
   out->clear();
   const bool has_fallback = HasKeysFallback(info);
   const bool usable_specs =

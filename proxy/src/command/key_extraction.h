@@ -51,6 +51,11 @@ bool HasKeysFallback(const CommandInfo& info);
 bool ExtractKeys(const CommandInfo& info, std::span<const std::string_view> args,
                  bool include_not_key, KeyRefs* out);
 
+// The key layout of `info` from its key specs and getkeys procedure (set keys_proc first): what
+// CommandTable stores in CommandInfo::key_layout for every row it adds. kGeneral unless the
+// layout's promise (see KeyLayout) holds for every argument vector.
+KeyLayoutSummary SummarizeKeyLayout(const CommandInfo& info);
+
 // True when the command has keys at all (Redis's doesCommandHaveKeys).
 bool CommandHasKeys(const CommandInfo& info);
 
@@ -61,6 +66,13 @@ bool CommandHasKeys(const CommandInfo& info);
 Result<KeyRefs> CommandGetKeys(const CommandTable& table, std::span<const std::string_view> args);
 
 namespace internal {
+// ExtractKeys without the key_layout shortcut: the key specs and the getkeys procedure, always.
+// Same contract as ExtractKeys; the tests hold the shortcut to it.
+bool ExtractKeysBySearch(const CommandInfo& info, std::span<const std::string_view> args,
+                         bool include_not_key, KeyRefs* out);
+// True when the getkeys procedure of `info` yields argv[1] alone for every argc >= 2 (SET,
+// BITFIELD, SORT_RO). key_fallbacks.cc.
+bool KeysProcYieldsKeyAtOne(const CommandInfo& info);
 // Runs the built-in getkeys procedure of `info` (HasKeysFallback must be true). key_fallbacks.cc.
 void RunKeysFallback(const CommandInfo& info, std::span<const std::string_view> args, KeyRefs* out);
 // The getkeys procedure id for a built-in command name (CommandInfo::keys_proc), 0 for none.

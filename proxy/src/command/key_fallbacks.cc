@@ -242,6 +242,11 @@ bool ArgEquals(std::string_view arg, std::string_view word) {
   return true;
 }
 
+bool KeysProcYieldsKeyAtOne(const CommandInfo& info) {
+  const Proc proc = static_cast<Proc>(info.keys_proc);
+  return proc == Proc::kSet || proc == Proc::kBitfield || proc == Proc::kSortRo;
+}
+
 void RunKeysFallback(const CommandInfo& info, Args args, KeyRefs* out) {
   switch (static_cast<Proc>(info.keys_proc)) {
     case Proc::kEval:

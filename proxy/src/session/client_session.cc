@@ -41,17 +41,6 @@ bool IsErrorReply(std::string_view reply) {
   return !reply.empty() && (reply[0] == '-' || reply[0] == '!');
 }
 
-// The commonest key layout (GET, SET, INCR, LPUSH, HSET, ...): one complete key spec naming
-// exactly argv[1]. command::ExtractKeys would find args[1] alone (SET's getkeys procedure, used
-// for its variable flags, agrees), so routing can skip the key search.
-bool SingleKeyAtOne(const command::CommandInfo& info, size_t argc) {
-  if (info.key_specs.size() != 1 || argc < 2) return false;
-  const command::KeySpec& spec = info.key_specs[0];
-  return spec.bs_type == command::BeginSearchType::kIndex && spec.bs_index == 1 &&
-         spec.fk_type == command::FindKeysType::kRange && spec.fk_lastkey == 0 &&
-         (spec.flags & command::key_flag::kIncomplete) == 0;
-}
-
 bool StartsAuthenticated(const SessionLimits& limits) {
   return limits.access == nullptr || !limits.access->RequiresAuth();
 }
@@ -329,7 +318,7 @@ void ClientSession::SendSingle(Entry& entry, std::span<const std::string_view> a
 void ClientSession::RouteKeyed(const command::CommandInfo& info,
                                std::span<const std::string_view> args) {
   uint16_t slot = 0;
-  if (SingleKeyAtOne(info, args.size())) {
+  if (info.key_layout.layout == command::KeyLayout::kSingleAtOne && args.size() >= 2) {
     slot = cluster::KeySlot(args[1]);  // GET, SET, INCR, LPUSH, HSET...: no key search
   } else {
     command::KeyRefs keys;

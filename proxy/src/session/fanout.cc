@@ -8,18 +8,6 @@ namespace slotproxy::session {
 
 namespace {
 
-// MSET, MGET, DEL, EXISTS, ...: one plain range spec, keys at 1, 1 + step, ... to the last
-// argument, where ExtractKeys would find exactly those positions.
-bool KeysFromOneToEnd(const command::CommandInfo& info) {
-  if (info.key_specs.size() != 1 || info.HasFlag(command::flag::kMovableKeys)) return false;
-  const command::KeySpec& spec = info.key_specs[0];
-  constexpr uint32_t kOdd = command::key_flag::kNotKey | command::key_flag::kIncomplete |
-                            command::key_flag::kVariableFlags;
-  return spec.bs_type == command::BeginSearchType::kIndex && spec.bs_index == 1 &&
-         spec.fk_type == command::FindKeysType::kRange && spec.fk_lastkey == -1 &&
-         spec.fk_limit <= 1 && spec.fk_keystep == info.routing.key_step && (spec.flags & kOdd) == 0;
-}
-
 // Adds the key group at `pos` to its slot's sub-command. False when the group runs past the
 // arguments: the plan is marked malformed, the first key (`first_pos`) naming the owner.
 bool AddKey(std::span<const std::string_view> args, int32_t pos, int32_t step, int32_t first_pos,
@@ -48,9 +36,11 @@ bool PlanSplit(const command::CommandInfo& info, std::span<const std::string_vie
   plan->subs.clear();
   plan->key_order.clear();
   plan->malformed = false;
-  if (KeysFromOneToEnd(info)) {
-    // Keys at 1, 1 + step, ...: no key search (its general machinery costs more than the keys'
-    // slots), and no key list.
+  const command::KeyLayoutSummary& layout = info.key_layout;
+  if (layout.layout == command::KeyLayout::kOneToEnd && !layout.not_key &&
+      layout.step == info.routing.key_step) {
+    // MSET, MGET, DEL, ...: keys at 1, 1 + step, ... to the end, as ExtractKeys would find them,
+    // with no key search (its general machinery costs more than the keys' slots) and no key list.
     if (argc <= 1 + step) return false;  // fewer than two keys
     for (int32_t pos = 1; pos < argc; pos += step) {
       if (!AddKey(args, pos, step, 1, plan)) return false;
