@@ -219,11 +219,26 @@ def measure(targets, tests, args):
     return results
 
 
+def paired_ratio(rows, base_rows):
+    """ops/s of `rows` over `base_rows`, paired by round: the two runs of a round are back to
+    back, so they share the machine's background load, which swings ops/s by up to 2x over
+    minutes on a shared host. Prints the median of the per-round ratios and, with several
+    rounds, their range (the spread is the noise the median stands against)."""
+    ratios = sorted(r["rps"] / b["rps"] for r, b in zip(rows, base_rows) if b["rps"] > 0)
+    if not ratios:
+        return "-"
+    text = f"{statistics.median(ratios):.2f}x"
+    if len(ratios) > 1:
+        text += f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+    return text
+
+
 def report(results, baselines, args):
     names = list(results)
     for pipeline in args.pipelines:
         print(f"\n## -P {pipeline}, {args.clients} clients, {args.requests} requests per test, "
-              f"median of {args.rounds} round(s); cpu us = the target's CPU time per request "
+              f"median of {args.rounds} round(s); a/b ops = median of the per-round ratios "
+              f"(min-max); cpu us = the target's CPU time per request "
               f"(= its CPU seconds per million requests), client us = redis-benchmark's")
         header = ["test"]
         for n in names:
@@ -253,7 +268,8 @@ def report(results, baselines, args):
                             continue
                         if table is rps:
                             ok = n in rps and b in rps
-                            cells.append(f"{rps[n] / rps[b]:.2f}x" if ok else "-")
+                            cells.append(paired_ratio(results[n][pipeline][test],
+                                                      results[b][pipeline][test]) if ok else "-")
                         else:
                             ok = n in cpu and b in cpu and cpu[n] > 0
                             cells.append(f"{cpu[b] / cpu[n]:.2f}x" if ok else "-")
