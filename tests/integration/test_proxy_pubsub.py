@@ -2,8 +2,9 @@
 confirmations, messages and subscribed-context errors compared byte for byte with a standalone
 redis-server (RESP2 arrays and RESP3 pushes), every message exactly once per subscriber across
 workers and (real cluster) whichever node the publisher reached, sharded channels of several
-slots, redis-py's PubSub API, re-subscription after the backend connection is killed, and the
-pub/sub output limit disconnecting a subscriber that does not read."""
+slots, PUBSUB SHARDCHANNELS / SHARDNUMSUB over the whole cluster, redis-py's PubSub API,
+re-subscription after the backend connection is killed, and the pub/sub output limit
+disconnecting a subscriber that does not read."""
 
 import os
 import socket
@@ -118,6 +119,61 @@ def check_sharded(port, label):
             assert s.read_reply() == message(b"*", "smessage", ch, "hi")
 
 
+def bulk_list(reply):
+    """The elements of a flat RESP array of bulk strings."""
+    assert reply[:1] == b"*", reply
+    header, rest = reply.split(b"\r\n", 1)
+    out = []
+    for _ in range(int(header[1:])):
+        size, rest = rest.split(b"\r\n", 1)
+        assert size[:1] == b"$", reply
+        out.append(rest[:int(size[1:])])
+        rest = rest[int(size[1:]) + 2:]
+    assert rest == b"", reply
+    return out
+
+
+# Shard channels whose slots spread over every node of a 3-master cluster (hash tags a, b, c
+# sit in the three thirds of the slot range) and over the embedded shards.
+SHARD_CHANNELS = [f"psc:{{{tag}}}{i}" for tag in "abc" for i in range(3)] + ["psc:x", "other"]
+
+
+def shard_introspection(port, resp3):
+    """Two subscribers with overlapping shard channels, then PUBSUB SHARDCHANNELS / SHARDNUMSUB
+    from a third client: (sorted channel lists, exact SHARDNUMSUB replies)."""
+    with RawClient(port) as s1, RawClient(port) as s2, RawClient(port) as q:
+        wait_until(lambda: q.call("PUBSUB", "SHARDCHANNELS") == b"*0\r\n", timeout=5,
+                   what="no shard channel left from earlier checks")
+        for client, names in ((s1, SHARD_CHANNELS[:8]), (s2, SHARD_CHANNELS[4:])):
+            if resp3:
+                client.call("HELLO", "3")
+            call_n(client, len(names), "SSUBSCRIBE", *names)
+        if resp3:
+            q.call("HELLO", "3")
+        lists = [sorted(bulk_list(q.call("PUBSUB", "SHARDCHANNELS", *pattern)))
+                 for pattern in ((), ("psc:*",), ("psc:{b}*",), ("nomatch*",))]
+        numsub = [q.call("PUBSUB", "SHARDNUMSUB", *names) for names in (
+            SHARD_CHANNELS + ["nosuch", "psc:{a}0", "psc:{c}2"],
+            ["psc:{c}1", "psc:{a}1", "psc:{b}1"],
+            ["only:absent"],
+            [])]
+        # Wrong arity and unknown shapes get Redis's own errors.
+        errors = [q.call("PUBSUB", "SHARDCHANNELS", "a", "b"),
+                  q.call("PUBSUB", "channels", "a", "b"), q.call("PUBSUB", "SHARDNUMSUB2")]
+    return lists, numsub, errors
+
+
+def check_shard_introspection(port, ref_port, label):
+    for resp3 in (False, True):
+        got = shard_introspection(port, resp3)
+        want = shard_introspection(ref_port, resp3)
+        assert got == want, f"{label} resp3={resp3}:\nproxy {got!r}\nredis {want!r}"
+        lists, numsub, _ = got
+        assert len(lists[0]) == len(SHARD_CHANNELS), (label, lists[0])
+        assert b"$8\r\npsc:{a}0\r\n:1\r\n" in numsub[0], numsub[0]  # s1 only
+        assert b"$8\r\npsc:{b}1\r\n:2\r\n" in numsub[1], numsub[1]  # both
+
+
 def check_redis_py(port):
     import redis
     r = redis.Redis(port=port)
@@ -218,6 +274,7 @@ def check_output_limit(port, label):
 def main():
     with harness.redis_server() as (ref_port, _):
         def check(port, nodes, label):
+            check_shard_introspection(port, ref_port, label)
             compare(port, ref_port, label)
             check_exactly_once(port, nodes, label)
             check_sharded(port, label)

@@ -77,6 +77,9 @@ constexpr RoutingOverride kOverrides[] = {
     {"randomkey", AllShards(MergeKind::kRandomKey)},  // 7.0 tips: all_shards, no policy
     {"scan", AllShards(MergeKind::kScan)},            // tips: request_policy:special
     {"pfselftest", Any()},                            // admin, but harmless
+    // Shard channels live on their slots' owners: every master's list, concatenated (the
+    // session sends the other PUBSUB subcommands to its pub/sub home, SHARDNUMSUB by channel).
+    {"pubsub|shardchannels", AllShards(MergeKind::kConcat)},
     // Never split: MSETNX must stay atomic (its agg_min tip was removed in 7.2).
     {"msetnx", SameSlot()},
     // Transactions, scripts and WAIT hold state on one backend connection (issue 5). EVAL and

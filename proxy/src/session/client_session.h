@@ -217,6 +217,9 @@ class ClientSession final : private backend::RequestOwner, private backend::Conn
   // RESP2 subscribed context: only (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. True when refused.
   bool RefuseInSubscribedContext(const command::CommandInfo& info,
                                  std::span<const std::string_view> args);
+  // PUBSUB SHARDNUMSUB: each channel asked of the node owning its slot, one sub-request per
+  // node, merged back into the client's order (PUBSUB SHARDCHANNELS is a table fan-out).
+  void RouteShardNumSub(std::span<const std::string_view> args);
   void Subscribe(SubKind kind, std::span<const std::string_view> names);
   void Unsubscribe(SubKind kind, std::span<const std::string_view> names);
   // The link carrying `kind` subscriptions for `name` (classic: the home node, owner of slot

@@ -7,6 +7,12 @@
 // not (our shards), and PUBLISH's count is the number of proxy subscribers. Shard channels live
 // on a connection per owning node of the channel's slot, as SSUBSCRIBE requires.
 //
+// PUBSUB CHANNELS / NUMSUB / NUMPAT are asked of the home (every classic subscription of the
+// proxy is there). Shard channels are spread over the cluster: PUBSUB SHARDCHANNELS goes to
+// every master and concatenates their lists (a shard channel lives on its slot's owner only, so
+// there are no duplicates), and PUBSUB SHARDNUMSUB asks each channel's owner and puts the
+// answers back in the client's order.
+//
 // The proxy writes the (un)subscribe confirmations itself from the client's own subscription
 // sets (PubSubState), so counts are right whatever the connection layout. A SUBSCRIBE's reply
 // waits for the backend's confirmations (then a message published after the client saw it
@@ -18,6 +24,7 @@
 #include <utility>
 
 #include "cluster/crc16.h"
+#include "cluster/slot_map.h"
 #include "resp/encoder.h"
 #include "session/client_session.h"
 
@@ -94,6 +101,20 @@ bool ClientSession::HandlePubSub(const command::CommandInfo& info,
     }
     return true;
   }
+  if ((info.name == "pubsub|channels" || info.name == "pubsub|shardchannels") && args.size() > 3) {
+    // Redis's pubsubCommand takes one pattern at most (the arity, -2, lets more through).
+    ReplyError("ERR unknown subcommand or wrong number of arguments for '" + std::string(args[1]) +
+               "'. Try PUBSUB HELP.");
+    return true;
+  }
+  if (info.name == "pubsub|shardchannels") {
+    RouteAllShards(info, args);  // the table's routing: every master, lists concatenated
+    return true;
+  }
+  if (info.name == "pubsub|shardnumsub") {
+    RouteShardNumSub(args);
+    return true;
+  }
   if (top == "publish" || (top == "pubsub" && info.name != "pubsub|help")) {
     // The home node: its subscribers are every proxy client's (see the file comment).
     SendSingle(pending_.back(), args, true, 0, {});
@@ -114,6 +135,44 @@ bool ClientSession::HandlePubSub(const command::CommandInfo& info,
     return true;
   }
   return false;
+}
+
+void ClientSession::RouteShardNumSub(std::span<const std::string_view> args) {
+  SplitPlan& plan = split_plan_;
+  const cluster::SlotMapPtr& map = ctx_.dispatcher.Map();
+  PlanShardNumSub(
+      args,
+      [&map](uint16_t slot) { return map != nullptr ? map->OwnerOf(slot) : cluster::kNoNode; },
+      &plan);
+  if (plan.subs.empty()) {
+    std::string out;
+    resp::Encoder(&out, local_.protocol).ArrayHeader(0);  // no channel: Redis's empty array
+    ReplyNow(std::move(out));
+    return;
+  }
+  Entry& entry = pending_.back();
+  const uint64_t seq = SeqOfBack();
+  entry.kind = Entry::Kind::kMerge;
+  entry.merge = command::MergeKind::kMgetConcat;  // the sources pick each name and count
+  entry.parts.resize(plan.subs.size());
+  entry.key_order.swap(plan.key_order);
+  entry.outstanding = static_cast<uint32_t>(plan.subs.size());
+  std::vector<backend::RequestPtr> requests;
+  requests.reserve(plan.subs.size());
+  for (uint32_t i = 0; i < plan.subs.size(); ++i) {
+    backend::RequestPtr r = MakeRequest(seq, i);
+    // RESP2 whatever the client speaks: a flat array in every case (a RESP3 node may answer a
+    // map), whose elements are the same bytes in both protocols; the client's encoder writes
+    // the header, an array in RESP3 too as Redis 7.0's pubsubCommand does.
+    r->resp3 = false;
+    EncodeShardNumSub(args, plan.subs[i], &r->payload);
+    r->has_slot = true;
+    r->slot = plan.subs[i].slot;
+    entry.inflight.push_back(r.get());
+    requests.push_back(std::move(r));
+  }
+  // Sent once the entry is complete: an immediate failure (slot not served) may finish it.
+  for (backend::RequestPtr& r : requests) ctx_.dispatcher.Send(std::move(r));
 }
 
 void ClientSession::Subscribe(SubKind kind, std::span<const std::string_view> names) {

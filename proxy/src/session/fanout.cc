@@ -108,4 +108,37 @@ void EncodeSubFromCanonical(std::span<const std::string_view> args, const SubCom
   for (int32_t pos : sub.key_positions) out->append(EncodedSpan(args[pos], args[pos + step - 1]));
 }
 
+void PlanShardNumSub(std::span<const std::string_view> args,
+                     absl::FunctionRef<cluster::NodeIndex(uint16_t slot)> owner_of,
+                     SplitPlan* plan) {
+  plan->subs.clear();
+  plan->key_order.clear();
+  plan->malformed = false;
+  absl::InlinedVector<cluster::NodeIndex, 8> nodes;  // the node of each sub-command
+  for (size_t pos = 2; pos < args.size(); ++pos) {
+    const uint16_t slot = cluster::KeySlot(args[pos]);
+    const cluster::NodeIndex node = owner_of(slot);
+    uint32_t sub = 0;
+    while (sub < nodes.size() && nodes[sub] != node) ++sub;
+    if (sub == nodes.size()) {
+      nodes.push_back(node);
+      plan->subs.emplace_back().slot = slot;
+    }
+    // The node answers "name, count" for each channel it is asked, in the order asked.
+    const auto index = static_cast<uint32_t>(plan->subs[sub].key_positions.size());
+    plan->key_order.push_back(KeySource{sub, 2 * index});
+    plan->key_order.push_back(KeySource{sub, 2 * index + 1});
+    plan->subs[sub].key_positions.push_back(static_cast<int32_t>(pos));
+  }
+}
+
+void EncodeShardNumSub(std::span<const std::string_view> args, const SubCommand& sub,
+                       std::string* out) {
+  absl::InlinedVector<std::string_view, 10> parts;
+  parts.push_back(args[0]);
+  parts.push_back(args[1]);
+  for (int32_t pos : sub.key_positions) parts.push_back(args[pos]);
+  resp::EncodeCommand(parts, out);
+}
+
 }  // namespace slotproxy::session

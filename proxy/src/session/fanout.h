@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
+#include "cluster/slot_map.h"
 #include "command/command_info.h"
 #include "session/merge.h"
 
@@ -47,5 +49,24 @@ void EncodeSub(std::span<const std::string_view> args, const SubCommand& sub, in
 // vouches): each key group is copied as one run of the client's own bytes.
 void EncodeSubFromCanonical(std::span<const std::string_view> args, const SubCommand& sub,
                             int key_step, std::string* out);
+
+// PUBSUB SHARDNUMSUB channel... (`args` from PUBSUB on): the channels grouped by the node that
+// owns their slot, `owner_of(slot)` (cluster::kNoNode when the slot is not served: those
+// channels form one group of their own, and sending it gets the dispatcher's usual error). Fills
+// plan->subs with one sub-command per node in first-seen order, its `slot` that of the node's
+// first channel (a request for that slot reaches the node) and its key_positions the channels'
+// argument positions; and plan->key_order with two sources per channel, in the client's order:
+// the channel's name and its count in its node's flat reply (a node answers "name, count" per
+// channel asked), which is what MergeMget (MergeKind::kMgetConcat) needs to write the reply a
+// single node would. With no channel, both are left empty. Never fails: channel names are any
+// bytes.
+void PlanShardNumSub(std::span<const std::string_view> args,
+                     absl::FunctionRef<cluster::NodeIndex(uint16_t slot)> owner_of,
+                     SplitPlan* plan);
+
+// Encodes a sub-command of PlanShardNumSub's plan: "PUBSUB SHARDNUMSUB" as the client spelled
+// them, then the sub-command's channels.
+void EncodeShardNumSub(std::span<const std::string_view> args, const SubCommand& sub,
+                       std::string* out);
 
 }  // namespace slotproxy::session
