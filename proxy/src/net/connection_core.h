@@ -15,16 +15,9 @@
 
 namespace slotproxy::net {
 
-struct TcpConnection::Core final : internal::TurnParticipant {
-  enum class State {
-    kConnecting,
-    kOpen,
-    kDraining,  // CloseAfterFlush: writing what is owed, input discarded
-    kShutdown,  // FIN sent, lingering for the peer's FIN
-    kClosing,   // uv_close called
-    kClosed,    // close callback ran
-  };
-
+// `state`, `write_in_flight` and `out` live in the CoreFields base (read inline by
+// TcpConnection's accessors).
+struct TcpConnection::Core final : internal::TurnParticipant, TcpConnection::CoreFields {
   // Creates the core with an initialised (not yet connected) uv_tcp_t.
   static Core* Create(EventLoop& loop, const ConnectionOptions& options, State state);
 
@@ -59,7 +52,6 @@ struct TcpConnection::Core final : internal::TurnParticipant {
   EventLoop* loop = nullptr;
   internal::LoopState* ls = nullptr;
   ConnectionOptions options;
-  State state = State::kConnecting;
 
   bool attached = true;  // the TcpConnection object exists
   bool in_close_callback = false;
@@ -68,7 +60,6 @@ struct TcpConnection::Core final : internal::TurnParticipant {
   bool reading = false;         // uv_read_start active
   bool reading_paused = false;  // the owner's wish
   bool peer_eof = false;
-  bool write_in_flight = false;
   bool in_flush_list = false;
   bool in_redeliver_list = false;
   bool in_detached_list = false;
@@ -76,7 +67,6 @@ struct TcpConnection::Core final : internal::TurnParticipant {
   CloseReason graceful_reason;  // reason to report once a graceful close completes
 
   InputBuffer input;
-  std::string out;             // gathered this turn
   std::string inflight;        // handed to uv_write; must live until the write callback
   size_t inflight_offset = 0;  // prefix of `inflight` that uv_try_write already sent
   uint64_t writes = 0;

@@ -140,6 +140,7 @@ Core* Core::Create(EventLoop& loop, const ConnectionOptions& options, State stat
   c->input.SetMaxSize(options.max_input);
   uv_tcp_init(loop.raw(), &c->tcp);
   c->tcp.data = c;
+  c->write_queue_size = &c->tcp.write_queue_size;
   c->write_req.data = c;
   c->shutdown_req.data = c;
   c->connect_req.data = c;
@@ -333,7 +334,7 @@ void Core::AfterAllWritten() {
 // ---------------------------------------------------------------------------------------------
 // TcpConnection
 
-TcpConnection::TcpConnection(Core* core) : core_(core) {}
+TcpConnection::TcpConnection(Core* core) : core_(core), fields_(core) {}
 
 TcpConnection::~TcpConnection() { core_->Detach(); }
 
@@ -376,12 +377,6 @@ std::string& TcpConnection::Output() {
 
 void TcpConnection::Flush() { core_->FlushNow(); }
 
-size_t TcpConnection::PendingOutputBytes() const {
-  size_t n = core_->out.size();
-  if (core_->write_in_flight) n += core_->tcp.write_queue_size;
-  return n;
-}
-
 void TcpConnection::PauseReading() {
   core_->reading_paused = true;
   if (core_->state == State::kOpen) core_->StopReading();
@@ -410,8 +405,6 @@ void TcpConnection::CloseAfterFlush() {
   }
   core_->BeginGraceful(Reason(CloseReason::Kind::kLocal, "closed locally"));
 }
-
-bool TcpConnection::IsOpen() const { return core_->state <= State::kOpen; }
 
 const std::string& TcpConnection::PeerAddress() const { return core_->peer_address; }
 const std::string& TcpConnection::LocalAddress() const { return core_->local_address; }

@@ -98,7 +98,12 @@ class TcpConnection {
   void Flush();
 
   // Bytes appended but not yet handed to the kernel (gathered output + the in-flight write).
-  size_t PendingOutputBytes() const;
+  // Inline: sessions ask once per command.
+  size_t PendingOutputBytes() const {
+    size_t n = fields_->out.size();
+    if (fields_->write_in_flight) n += *fields_->write_queue_size;
+    return n;
+  }
 
   // Stops reading from the socket (back-pressure). Buffered input stays in Input().
   void PauseReading();
@@ -116,8 +121,9 @@ class TcpConnection {
   void CloseAfterFlush();
 
   // True while connecting or connected; false once Close()/CloseAfterFlush() was called, the
-  // peer's EOF started a graceful close, or an error closed the connection.
-  bool IsOpen() const;
+  // peer's EOF started a graceful close, or an error closed the connection. Inline: sessions
+  // ask once per command.
+  bool IsOpen() const { return fields_->state <= CoreFields::State::kOpen; }
 
   // "127.0.0.1:6379" or "[::1]:6379" (Redis's format); empty if unknown.
   const std::string& PeerAddress() const;
@@ -132,12 +138,31 @@ class TcpConnection {
   uint64_t BytesRead() const;
   uint64_t BytesWritten() const;
 
+  // Internal to sp_net: the few fields of the implementation object that the inline accessors
+  // above read (Core derives from it), so that a per-command check is a load, not a call.
+  // Only sp_net writes them; libuv stays out of this header.
+  struct CoreFields {
+    enum class State : uint8_t {
+      kConnecting,
+      kOpen,
+      kDraining,  // CloseAfterFlush: writing what is owed, input discarded
+      kShutdown,  // FIN sent, lingering for the peer's FIN
+      kClosing,   // uv_close called
+      kClosed,    // close callback ran
+    };
+    State state = State::kConnecting;
+    bool write_in_flight = false;
+    std::string out;  // gathered this turn
+    // The libuv stream's count of bytes not yet written (read only while write_in_flight).
+    const size_t* write_queue_size = nullptr;
+  };
   // Internal: sp_net's implementation object.
   struct Core;
   explicit TcpConnection(Core* core);
 
  private:
-  Core* core_;  // owned by the libuv handle's lifecycle; detached in the destructor
+  Core* core_;                // owned by the libuv handle's lifecycle; detached in the destructor
+  const CoreFields* fields_;  // the same object as core_, seen through its base
 };
 
 }  // namespace slotproxy::net
