@@ -113,6 +113,14 @@ class BackendConnection {
   bool lost_by_peer() const { return lost_by_peer_; }
   // Applies a new connect timeout (SIGHUP) to the next connect.
   void SetConnectTimeout(uint64_t ms) { settings_.connect_timeout_ms = ms; }
+  // The dispatcher's per-node metrics handle, cached so that a reply's round trip is recorded
+  // without string work: `owner` is the stats object it was resolved by (opaque here).
+  const void* stats_owner() const { return stats_owner_; }
+  uint32_t stats_handle() const { return stats_handle_; }
+  void SetStatsHandle(const void* owner, uint32_t handle) {
+    stats_owner_ = owner;
+    stats_handle_ = handle;
+  }
 
  private:
   // One expected reply, in wire order.
@@ -155,6 +163,8 @@ class BackendConnection {
   uint64_t batch_ms_ = 0;  // the loop time batch_ns_ was read in
   uint64_t read_ns_ = 0;
   std::minstd_rand rng_;
+  const void* stats_owner_ = nullptr;
+  uint32_t stats_handle_ = 0;
 };
 
 }  // namespace slotproxy::backend

@@ -180,7 +180,12 @@ void Dispatcher::OnReply(BackendConnection& conn, RequestPtr request, std::strin
                          const resp::ReplyInfo& info) {
   request->reply_ns = conn.read_ns();
   if (metrics_ != nullptr && request->sent_ns != 0 && conn.read_ns() >= request->sent_ns) {
-    metrics_->RecordBackendRtt(conn.address(), conn.read_ns() - request->sent_ns);
+    // Resolved on the connection's first recorded round trip (as the name lookup would).
+    if (conn.stats_owner() != metrics_) {
+      conn.SetStatsHandle(metrics_, metrics_->ResolveNode(conn.address()));
+    }
+    metrics_->RecordBackendRttAt(conn.stats_handle(), conn.address(),
+                                 conn.read_ns() - request->sent_ns);
   }
   if (info.type == resp::ValueType::kError && request->owner != nullptr) {
     switch (info.error_kind) {

@@ -74,43 +74,57 @@ void LoopStats::RecordCommand(const command::CommandInfo* row, uint64_t total_ns
   if (failed) Bump(cells.failed, 1);
 }
 
-LoopStats::NodeCells& LoopStats::NodeSlot(std::string_view node) {
-  if (last_node_cells_ != nullptr && last_node_cells_->name == node) return *last_node_cells_;
-  NodeCells* cells = nullptr;
+size_t LoopStats::NodeIndex(std::string_view node) {
+  if (last_node_valid_ && node_ptrs_[last_node_index_]->name == node) return last_node_index_;
+  size_t index = SIZE_MAX;
   size_t n = nodes_published_.load(std::memory_order_relaxed);
   if (n <= kLinearNodes) {
     // A handful of nodes (the common cluster): comparing names beats hashing one.
-    for (size_t i = 0; i < n && cells == nullptr; ++i) {
-      if (node_ptrs_[i]->name == node) cells = node_ptrs_[i];
+    for (size_t i = 0; i < n && index == SIZE_MAX; ++i) {
+      if (node_ptrs_[i]->name == node) index = i;
     }
   } else if (auto it = node_index_.find(node); it != node_index_.end()) {
-    cells = it->second;
+    index = it->second;
   }
-  if (cells == nullptr) cells = &NewNodeSlot(node);
-  last_node_cells_ = cells;
-  return *cells;
+  if (index == SIZE_MAX) index = NewNodeIndex(node);
+  last_node_index_ = index;
+  last_node_valid_ = true;
+  return index;
 }
 
-LoopStats::NodeCells& LoopStats::NewNodeSlot(std::string_view node) {
+size_t LoopStats::NewNodeIndex(std::string_view node) {
   size_t n = nodes_published_.load(std::memory_order_relaxed);
   bool overflow = n >= max_nodes_;
-  if (overflow && other_node_ != nullptr) return *other_node_;
+  if (overflow && other_index_ != SIZE_MAX) return other_index_;
   auto cells = std::make_unique<NodeCells>();
   cells->name = overflow ? std::string(kOtherNodeLabel) : std::string(node);
   NodeCells* raw = cells.get();
   node_owner_.push_back(std::move(cells));
   if (overflow) {
-    other_node_ = raw;  // later unknown nodes find it here; node_index_ stays bounded
+    other_index_ = n;  // later unknown nodes find it here; node_index_ stays bounded
   } else {
-    node_index_.emplace(raw->name, raw);
+    node_index_.emplace(raw->name, n);
   }
   node_ptrs_[n] = raw;
   nodes_published_.store(n + 1, std::memory_order_release);
-  return *raw;
+  return n;
 }
 
 void LoopStats::RecordBackendRtt(std::string_view node, uint64_t ns) {
   NodeSlot(node).rtt.Observe(ns);
+}
+
+WorkerStats::NodeHandle LoopStats::ResolveNode(std::string_view node) {
+  return static_cast<NodeHandle>(NodeIndex(node));
+}
+
+void LoopStats::RecordBackendRttAt(NodeHandle handle, std::string_view node, uint64_t ns) {
+  // Slots are never removed, so a handle this object gave out stays valid.
+  if (handle < nodes_published_.load(std::memory_order_relaxed)) {
+    node_ptrs_[handle]->rtt.Observe(ns);
+  } else {
+    RecordBackendRtt(node, ns);
+  }
 }
 
 void LoopStats::CountBackendConnect(std::string_view node, bool ok) {

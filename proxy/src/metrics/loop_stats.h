@@ -90,6 +90,8 @@ class LoopStats final : public WorkerStats {
   void RecordCommand(const command::CommandInfo* row, uint64_t total_ns, uint64_t backend_ns,
                      bool failed) override;
   void RecordBackendRtt(std::string_view node, uint64_t ns) override;
+  NodeHandle ResolveNode(std::string_view node) override;
+  void RecordBackendRttAt(NodeHandle handle, std::string_view node, uint64_t ns) override;
   void CountMoved() override { Bump(moved_, 1); }
   void CountAsk() override { Bump(ask_, 1); }
   void CountTryAgain() override { Bump(tryagain_, 1); }
@@ -148,8 +150,10 @@ class LoopStats final : public WorkerStats {
   }
   CommandCells& CommandSlot(const command::CommandInfo* row);
   CommandCells& NewCommandSlot(const command::CommandInfo* row);
-  NodeCells& NodeSlot(std::string_view node);
-  NodeCells& NewNodeSlot(std::string_view node);
+  NodeCells& NodeSlot(std::string_view node) { return *node_ptrs_[NodeIndex(node)]; }
+  // The index of `node`'s slot in node_ptrs_, created on first sight.
+  size_t NodeIndex(std::string_view node);
+  size_t NewNodeIndex(std::string_view node);
 
   SlowLog* slowlog_;
   const size_t max_commands_;
@@ -168,11 +172,12 @@ class LoopStats final : public WorkerStats {
   std::unique_ptr<NodeCells*[]> node_ptrs_;             // max_nodes_ + 1 ("other")
   std::atomic<size_t> nodes_published_{0};
   // Keys view the names the NodeCells own (stable: each NodeCells is its own allocation).
-  absl::flat_hash_map<std::string_view, NodeCells*> node_index_;
-  NodeCells* other_node_ = nullptr;
-  // One-entry cache: consecutive round trips to one node skip the hash (compares the name the
-  // slot owns, so the cache itself never allocates).
-  NodeCells* last_node_cells_ = nullptr;
+  absl::flat_hash_map<std::string_view, size_t> node_index_;  // name -> index in node_ptrs_
+  size_t other_index_ = SIZE_MAX;                             // the "other" slot, once it exists
+  // One-entry cache: consecutive calls for one node skip the hash (compares the name the slot
+  // owns, so the cache itself never allocates). Round trips use handles instead.
+  size_t last_node_index_ = 0;
+  bool last_node_valid_ = false;
 
   std::atomic<uint64_t> last_tick_ms_;
   std::atomic<uint64_t> moved_{0};

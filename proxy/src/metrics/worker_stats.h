@@ -33,6 +33,23 @@ class WorkerStats {
   // One backend round trip (request written to reply read) to `node` ("host:port").
   virtual void RecordBackendRtt(std::string_view node, uint64_t ns) = 0;
 
+  // Per-reply callers (one backend connection = one node) resolve the node once and pass the
+  // handle, so that a round trip does no string work. ResolveNode may create the node's figures
+  // (as RecordBackendRtt would), so call it when the first round trip is recorded. A handle is
+  // valid for this object only and for its whole life. The defaults fall back to the name.
+  using NodeHandle = uint32_t;
+  static constexpr NodeHandle kNoNodeHandle = ~NodeHandle{0};
+  virtual NodeHandle ResolveNode(std::string_view node) {
+    (void)node;
+    return kNoNodeHandle;
+  }
+  // Same as RecordBackendRtt(node, ns); `handle` is ResolveNode(node) of this object, or
+  // kNoNodeHandle.
+  virtual void RecordBackendRttAt(NodeHandle handle, std::string_view node, uint64_t ns) {
+    (void)handle;
+    RecordBackendRtt(node, ns);
+  }
+
   // Events counted by kind. `node` is "host:port" where one applies.
   virtual void CountMoved() = 0;
   virtual void CountAsk() = 0;

@@ -119,6 +119,65 @@ TEST_CASE("each reply records one backend round trip for its node; connects are 
   CHECK(s.board.Connections() == std::vector<std::pair<std::string, double>>{{s.A(), 1.0}});
 }
 
+// Hands out one handle per node name and checks that replies come back with it.
+struct HandleStats final : metrics::WorkerStats {
+  std::map<std::string, NodeHandle> handles;
+  std::map<std::string, int> resolves;
+  std::map<std::string, int> rtt_by_handle;
+  int mismatches = 0;
+
+  NodeHandle ResolveNode(std::string_view node) override {
+    ++resolves[std::string(node)];
+    auto it = handles.emplace(std::string(node), static_cast<NodeHandle>(handles.size() + 7));
+    return it.first->second;
+  }
+  void RecordBackendRttAt(NodeHandle handle, std::string_view node, uint64_t) override {
+    auto it = handles.find(std::string(node));
+    if (it == handles.end() || it->second != handle) ++mismatches;
+    ++rtt_by_handle[std::string(node)];
+  }
+  void RecordCommand(const command::CommandInfo*, uint64_t, uint64_t, bool) override {}
+  void RecordBackendRtt(std::string_view, uint64_t) override { ++mismatches; }
+  void CountMoved() override {}
+  void CountAsk() override {}
+  void CountTryAgain() override {}
+  void CountBackendConnect(std::string_view, bool) override {}
+  void CountBackendTimeout(std::string_view) override {}
+  void CountProtocolError() override {}
+  void AddBytes(uint64_t, uint64_t) override {}
+  void RecordSlow(const std::string_view*, size_t, uint64_t, uint64_t, std::string_view,
+                  std::string_view) override {}
+};
+
+TEST_CASE("round trips pass the node handle resolved once per connection and stats object") {
+  Setup s;
+  HandleStats hs;
+  s.dispatcher->SetStats(&hs);
+  s.a.set_script(Reply("+OK\r\n"));
+  s.b.set_script(Reply("+OK\r\n"));
+  // "b" is served by `a`, "a" (slot 15495) by `b`.
+  s.Send({"SET", "b", "1"});
+  s.Send({"SET", "a", "1"});
+  s.Send({"SET", "b", "2"});
+  REQUIRE(s.WaitReplies(3));
+  CHECK(hs.mismatches == 0);
+  CHECK(hs.resolves[s.A()] == 1);
+  CHECK(hs.resolves[s.B()] == 1);
+  CHECK(hs.rtt_by_handle[s.A()] == 2);
+  CHECK(hs.rtt_by_handle[s.B()] == 1);
+  // Another stats object: the cached handle is not reused for it.
+  s.dispatcher->SetStats(&s.stats);
+  s.Send({"SET", "b", "3"});
+  REQUIRE(s.WaitReplies(4));
+  CHECK(s.stats.rtt[s.A()].size() == 1);
+  s.dispatcher->SetStats(&hs);
+  s.Send({"SET", "b", "4"});
+  REQUIRE(s.WaitReplies(5));
+  CHECK(hs.resolves[s.A()] == 2);
+  CHECK(hs.rtt_by_handle[s.A()] == 3);
+  CHECK(hs.mismatches == 0);
+}
+
 TEST_CASE("MOVED and ASK are counted, and MOVED asks for a refresh with its trigger") {
   Setup s;
   s.a.set_script(Reply("-MOVED 3300 127.0.0.1:" + std::to_string(s.b.port()) + "\r\n"));

@@ -112,6 +112,61 @@ TEST_CASE("loop stats: nodes, counters and the other-node bound", "[metrics]") {
   CHECK(snap.bytes_out == 10);
 }
 
+TEST_CASE("loop stats: node handles record where the names would", "[metrics]") {
+  LoopStats::Options opt;
+  opt.max_nodes = 2;
+  LoopStats by_handle(opt);
+  LoopStats by_name(opt);
+  const std::vector<std::string> names = {"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379",
+                                          "10.0.0.4:6379"};
+  std::vector<WorkerStats::NodeHandle> handles;
+  for (const auto& n : names) handles.push_back(by_handle.ResolveNode(n));
+  CHECK(handles[0] != handles[1]);
+  CHECK(handles[2] == handles[3]);  // both beyond the bound: the one "other" slot
+  CHECK(by_handle.ResolveNode(names[1]) == handles[1]);  // stable
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      const uint64_t ns = 1000 * (i + 1) * static_cast<uint64_t>(round + 1);
+      by_handle.RecordBackendRttAt(handles[i], names[i], ns);
+      by_name.RecordBackendRtt(names[i], ns);
+    }
+  }
+  // An unresolved or foreign handle falls back to the name.
+  by_handle.RecordBackendRttAt(WorkerStats::kNoNodeHandle, names[0], 5);
+  by_name.RecordBackendRtt(names[0], 5);
+  by_handle.RecordBackendRttAt(1000, names[1], 7);
+  by_name.RecordBackendRtt(names[1], 7);
+  StatsSnapshot a, b;
+  by_handle.AddTo(&a);
+  by_name.AddTo(&b);
+  REQUIRE(a.nodes.size() == 3);
+  REQUIRE(b.nodes.size() == 3);
+  for (const auto& [name, f] : b.nodes) {
+    REQUIRE(a.nodes.count(name) == 1);
+    const NodeFigures& g = a.nodes.at(name);
+    CHECK(g.rtt.sum_ns == f.rtt.sum_ns);
+    CHECK(g.rtt.Count() == f.rtt.Count());
+  }
+  CHECK(a.nodes.at("other").rtt.Count() == 6);
+  CHECK(a.nodes.at("10.0.0.1:6379").rtt.Count() == 4);
+}
+
+TEST_CASE("loop stats: with no node slots every node is the one other slot", "[metrics]") {
+  LoopStats::Options opt;
+  opt.max_nodes = 0;
+  LoopStats stats(opt);
+  const auto h = stats.ResolveNode("10.0.0.1:6379");
+  CHECK(stats.ResolveNode("10.0.0.2:6379") == h);
+  stats.RecordBackendRttAt(h, "10.0.0.1:6379", 10);
+  stats.RecordBackendRtt("10.0.0.3:6379", 10);
+  stats.CountBackendTimeout("10.0.0.4:6379");
+  StatsSnapshot snap;
+  stats.AddTo(&snap);
+  REQUIRE(snap.nodes.size() == 1);
+  CHECK(snap.nodes.at("other").rtt.Count() == 2);
+  CHECK(snap.nodes.at("other").timeouts == 1);
+}
+
 TEST_CASE("loop stats: many nodes (scan, then hash lookup) keep their own slots", "[metrics]") {
   LoopStats stats({});
   std::vector<std::string> names;
