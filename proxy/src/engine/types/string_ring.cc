@@ -1,5 +1,8 @@
 #include "engine/types/string_ring.h"
 
+#include <memory>
+#include <new>
+
 namespace slotproxy::engine::types {
 namespace {
 
@@ -7,20 +10,34 @@ constexpr size_t kMinCapacity = 4;
 
 }  // namespace
 
+void StringRing::FreeSlots::operator()(std::string* slots) const {
+  std::destroy_n(slots, cap);
+  ::operator delete(slots);
+}
+
+StringRing::Slots StringRing::NewSlots(size_t cap) {
+  auto* raw = static_cast<std::string*>(::operator new(cap * sizeof(std::string)));
+  std::uninitialized_value_construct_n(raw, cap);  // noexcept for std::string
+  return Slots(raw, FreeSlots{cap});
+}
+
 StringRing::StringRing(const StringRing& other) {
   if (other.size_ == 0) return;
   size_t cap = kMinCapacity;
   while (cap < other.size_) cap *= 2;
-  buf_ = std::make_unique<std::string[]>(cap);
+  buf_ = NewSlots(cap);
   cap_ = cap;
   for (size_t i = 0; i < other.size_; i++) buf_[i] = other[i];
   size_ = other.size_;
 }
 
 void StringRing::Resize(size_t cap) {
-  auto fresh = std::make_unique<std::string[]>(cap);
-  for (size_t i = 0; i < size_; i++) fresh[i] = std::move((*this)[i]);
-  buf_ = std::move(fresh);
+  // The elements are move-constructed straight into raw storage and only the free slots are
+  // default-constructed: a growing list (RPUSH) pays no construct-then-move-assign per element.
+  auto* raw = static_cast<std::string*>(::operator new(cap * sizeof(std::string)));
+  for (size_t i = 0; i < size_; i++) ::new (raw + i) std::string(std::move((*this)[i]));
+  std::uninitialized_value_construct_n(raw + size_, cap - size_);
+  buf_ = Slots(raw, FreeSlots{cap});  // frees the old slots (moved-from strings are empty)
   cap_ = cap;
   head_ = 0;
 }

@@ -52,7 +52,17 @@ class StringRing {
   void Resize(size_t cap);
   void MaybeShrink();
 
-  std::unique_ptr<std::string[]> buf_;
+  // Frees a slot array that NewSlots / Resize built: every one of its `cap` slots holds a
+  // constructed string (an empty one when unused).
+  struct FreeSlots {
+    size_t cap;  // no initializer: the enclosing class must see it default-constructible
+    void operator()(std::string* slots) const;
+  };
+  using Slots = std::unique_ptr<std::string[], FreeSlots>;
+  // `cap` empty strings in raw storage (FreeSlots releases it).
+  static Slots NewSlots(size_t cap);
+
+  Slots buf_;
   size_t cap_ = 0;  // a power of two, or 0
   size_t head_ = 0;
   size_t size_ = 0;
