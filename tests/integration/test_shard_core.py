@@ -136,6 +136,8 @@ class ShardDifferential(unittest.TestCase):
                     ("COMMAND", "GETKEYSANDFLAGS", "lmove", "a", "b", "left", "right"),
                     ("COMMAND", "LIST", "FILTERBY", "MODULE", "x"), ("COMMAND", "LIST", "x"),
                     ("PUBSUB", "NUMPAT"), ("PUBSUB", "CHANNELS"), ("PUBSUB", "NUMSUB", "a"),
+                    ("PUBSUB", "NUMSUB", "a", "b"), ("PUBSUB", "SHARDNUMSUB"),
+                    ("PUBSUB", "ShardChannels", "a", "b"), ("PUBSUB", "channels", "a*", "b"),
                     ("QUIT",)]:
             p.same(*cmd)
         with self.assertRaises(ConnectionError):
@@ -160,6 +162,8 @@ class ShardDifferential(unittest.TestCase):
         for cmd in [("PING",), ("CLIENT", "GETNAME"), ("CONFIG", "GET", "maxmemory"),
                     ("COMMAND", "INFO", "get", "nosuch"), ("COMMAND", "DOCS", "set"),
                     ("COMMAND", "GETKEYSANDFLAGS", "set", "a", "b"), ("HELLO", "4"),
+                    ("PUBSUB", "NUMSUB", "a", "b"), ("PUBSUB", "SHARDNUMSUB", "x"),
+                    ("PUBSUB", "SHARDNUMSUB"),
                     ("MULTI",), ("PING",), ("EXEC",), ("RESET",), ("PING",)]:
             p.same(*cmd)
 

@@ -81,6 +81,11 @@ void SPublish(ServerContext& ctx) {
 }
 
 void ListNames(ServerContext& ctx, PubSubKind kind) {
+  if (ctx.cmd.argc() > 3) {  // Redis: only "CHANNELS [pattern]" (arity -2 lets more through)
+    ctx.cmd.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                        std::string(ctx.cmd.args[1]) + "'. Try PUBSUB HELP.");
+    return;
+  }
   std::string_view pattern = ctx.cmd.argc() > 2 ? ctx.cmd.args[2] : std::string_view();
   std::vector<std::string> names;
   for (std::string& n : ctx.shard.pubsub().Names(kind)) {
@@ -91,7 +96,8 @@ void ListNames(ServerContext& ctx, PubSubKind kind) {
 }
 
 void CountSubscribers(ServerContext& ctx, PubSubKind kind) {
-  ctx.cmd.reply.MapHeader(ctx.cmd.argc() - 2);
+  // A flat array of name, count pairs in RESP3 too (Redis 7.0's addReplyArrayLen).
+  ctx.cmd.reply.ArrayHeader(2 * (ctx.cmd.argc() - 2));
   for (size_t i = 2; i < ctx.cmd.argc(); ++i) {
     ctx.cmd.reply.Bulk(ctx.cmd.args[i]);
     ctx.cmd.reply.Integer(
