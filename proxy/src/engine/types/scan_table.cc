@@ -1,5 +1,8 @@
 #include "engine/types/scan_table.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <bit>
 
 namespace slotproxy::engine::types {
@@ -15,5 +18,29 @@ uint64_t NextScanCursor(uint64_t cursor, uint64_t mask) {
 }
 
 uint64_t RoundUpPow2(uint64_t n) { return n <= 1 ? 1 : std::bit_ceil(n); }
+
+namespace internal {
+
+void ReleaseMovedBuckets(void* array, size_t array_bytes, size_t moved, size_t* released) {
+  // Small arrays are cheap to free at once; release big ones 2 MB at a time (~512 pages).
+  constexpr size_t kMinArray = size_t{8} << 20;
+  constexpr size_t kChunk = size_t{2} << 20;
+  if (array_bytes < kMinArray || moved - *released < kChunk) return;
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const auto base = reinterpret_cast<uintptr_t>(array);
+  const uintptr_t from = (base + *released + page - 1) & ~(page - 1);
+  const uintptr_t to = (base + moved) & ~(page - 1);
+  // Advisory: on failure the pages stay until the array is freed.
+  if (to <= from) return;
+  madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  *released = to - base;
+}
+
+}  // namespace internal
+
+RehashWork& ScanTableRehashWork() {
+  thread_local RehashWork work;
+  return work;
+}
 
 }  // namespace slotproxy::engine::types
