@@ -334,9 +334,11 @@ void Core::AfterAllWritten() {
 // ---------------------------------------------------------------------------------------------
 // TcpConnection
 
-TcpConnection::TcpConnection(Core* core) : core_(core), fields_(core) {}
+TcpConnection::TcpConnection(Core* core) : fields_(core) {}
 
-TcpConnection::~TcpConnection() { core_->Detach(); }
+TcpConnection::Core* TcpConnection::core() const { return static_cast<Core*>(fields_); }
+
+TcpConnection::~TcpConnection() { core()->Detach(); }
 
 Result<std::unique_ptr<TcpConnection>> TcpConnection::Connect(EventLoop& loop,
                                                               const std::string& host,
@@ -359,60 +361,60 @@ Result<std::unique_ptr<TcpConnection>> TcpConnection::Connect(EventLoop& loop,
   return conn;
 }
 
-void TcpConnection::SetDataCallback(DataCallback cb) { core_->on_data = std::move(cb); }
-void TcpConnection::SetCloseCallback(CloseCallback cb) { core_->on_close = std::move(cb); }
-void TcpConnection::SetDrainCallback(DrainCallback cb) { core_->on_drain = std::move(cb); }
-void TcpConnection::SetEofCallback(EofCallback cb) { core_->on_eof = std::move(cb); }
+void TcpConnection::SetDataCallback(DataCallback cb) { core()->on_data = std::move(cb); }
+void TcpConnection::SetCloseCallback(CloseCallback cb) { core()->on_close = std::move(cb); }
+void TcpConnection::SetDrainCallback(DrainCallback cb) { core()->on_drain = std::move(cb); }
+void TcpConnection::SetEofCallback(EofCallback cb) { core()->on_eof = std::move(cb); }
 
-InputBuffer& TcpConnection::Input() { return core_->input; }
+InputBuffer& TcpConnection::Input() { return core()->input; }
 
 std::string& TcpConnection::Output() {
-  if (core_->state >= State::kShutdown) {
-    core_->out.clear();  // closed: appends are discarded
+  if (core()->state >= State::kShutdown) {
+    core()->out.clear();  // closed: appends are discarded
   } else {
-    core_->MarkDirty();
+    core()->MarkDirty();
   }
-  return core_->out;
+  return core()->out;
 }
 
-void TcpConnection::Flush() { core_->FlushNow(); }
+void TcpConnection::Flush() { core()->FlushNow(); }
 
 void TcpConnection::PauseReading() {
-  core_->reading_paused = true;
-  if (core_->state == State::kOpen) core_->StopReading();
+  core()->reading_paused = true;
+  if (core()->state == State::kOpen) core()->StopReading();
 }
 
 void TcpConnection::ResumeReading() {
-  core_->reading_paused = false;
-  if (core_->state != State::kOpen) return;
-  core_->StartReading();
-  if (!core_->input.Empty() && !core_->in_redeliver_list) {
-    core_->in_redeliver_list = true;
-    core_->ls->redeliver_list.push_back(core_);
+  core()->reading_paused = false;
+  if (core()->state != State::kOpen) return;
+  core()->StartReading();
+  if (!core()->input.Empty() && !core()->in_redeliver_list) {
+    core()->in_redeliver_list = true;
+    core()->ls->redeliver_list.push_back(core());
   }
 }
 
-bool TcpConnection::IsReadingPaused() const { return core_->reading_paused; }
+bool TcpConnection::IsReadingPaused() const { return core()->reading_paused; }
 
 void TcpConnection::Close() {
-  core_->CloseNow(Reason(CloseReason::Kind::kLocal, "closed locally"));
+  core()->CloseNow(Reason(CloseReason::Kind::kLocal, "closed locally"));
 }
 
 void TcpConnection::CloseAfterFlush() {
-  if (core_->state == State::kConnecting) {
+  if (core()->state == State::kConnecting) {
     Close();
     return;
   }
-  core_->BeginGraceful(Reason(CloseReason::Kind::kLocal, "closed locally"));
+  core()->BeginGraceful(Reason(CloseReason::Kind::kLocal, "closed locally"));
 }
 
-const std::string& TcpConnection::PeerAddress() const { return core_->peer_address; }
-const std::string& TcpConnection::LocalAddress() const { return core_->local_address; }
+const std::string& TcpConnection::PeerAddress() const { return core()->peer_address; }
+const std::string& TcpConnection::LocalAddress() const { return core()->local_address; }
 
-EventLoop& TcpConnection::loop() const { return *core_->loop; }
+EventLoop& TcpConnection::loop() const { return *core()->loop; }
 
-uint64_t TcpConnection::WriteCount() const { return core_->writes; }
-uint64_t TcpConnection::BytesRead() const { return core_->bytes_read; }
-uint64_t TcpConnection::BytesWritten() const { return core_->bytes_written; }
+uint64_t TcpConnection::WriteCount() const { return core()->writes; }
+uint64_t TcpConnection::BytesRead() const { return core()->bytes_read; }
+uint64_t TcpConnection::BytesWritten() const { return core()->bytes_written; }
 
 }  // namespace slotproxy::net

@@ -161,8 +161,10 @@ class TcpConnection {
   explicit TcpConnection(Core* core);
 
  private:
-  Core* core_;                // owned by the libuv handle's lifecycle; detached in the destructor
-  const CoreFields* fields_;  // the same object as core_, seen through its base
+  // The implementation object (owned by the libuv handle's lifecycle; detached in the
+  // destructor), held through its base so that the inline accessors can read it.
+  Core* core() const;
+  CoreFields* fields_;
 };
 
 }  // namespace slotproxy::net
