@@ -75,7 +75,9 @@ void LoopStats::RecordCommand(const command::CommandInfo* row, uint64_t total_ns
 }
 
 size_t LoopStats::NodeIndex(std::string_view node) {
-  if (last_node_valid_ && node_ptrs_[last_node_index_]->name == node) return last_node_index_;
+  if (last_node_index_ != SIZE_MAX && node_ptrs_[last_node_index_]->name == node) {
+    return last_node_index_;
+  }
   size_t index = SIZE_MAX;
   size_t n = nodes_published_.load(std::memory_order_relaxed);
   if (n <= kLinearNodes) {
@@ -88,7 +90,6 @@ size_t LoopStats::NodeIndex(std::string_view node) {
   }
   if (index == SIZE_MAX) index = NewNodeIndex(node);
   last_node_index_ = index;
-  last_node_valid_ = true;
   return index;
 }
 

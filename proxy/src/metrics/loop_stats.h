@@ -176,8 +176,7 @@ class LoopStats final : public WorkerStats {
   size_t other_index_ = SIZE_MAX;                             // the "other" slot, once it exists
   // One-entry cache: consecutive calls for one node skip the hash (compares the name the slot
   // owns, so the cache itself never allocates). Round trips use handles instead.
-  size_t last_node_index_ = 0;
-  bool last_node_valid_ = false;
+  size_t last_node_index_ = SIZE_MAX;  // SIZE_MAX: none yet
 
   std::atomic<uint64_t> last_tick_ms_;
   std::atomic<uint64_t> moved_{0};
