@@ -101,12 +101,6 @@ bool ClientSession::HandlePubSub(const command::CommandInfo& info,
     }
     return true;
   }
-  if ((info.name == "pubsub|channels" || info.name == "pubsub|shardchannels") && args.size() > 3) {
-    // Redis's pubsubCommand takes one pattern at most (the arity, -2, lets more through).
-    ReplyError("ERR unknown subcommand or wrong number of arguments for '" + std::string(args[1]) +
-               "'. Try PUBSUB HELP.");
-    return true;
-  }
   if (info.name == "pubsub|shardchannels") {
     RouteAllShards(info, args);  // the table's routing: every master, lists concatenated
     return true;
