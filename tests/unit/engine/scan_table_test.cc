@@ -70,6 +70,16 @@ void FinishRehash(Table* t) {
   REQUIRE_FALSE(t->Rehashing());
 }
 
+// Fills `t` with elements first..first+count-1 (settled), then starts a grow to `buckets` and
+// moves `steps` buckets of it: a table in the middle of a rehash.
+void StartGrow(Table* t, int first, int count, size_t buckets, size_t steps) {
+  for (int i = first; i < first + count; i++) AddFixed(t, i);
+  FinishRehash(t);
+  t->Reserve(buckets);
+  t->RehashSteps(steps);
+  REQUIRE(t->Rehashing());
+}
+
 double ChiSquare(const std::map<std::string, int>& counts, double expected) {
   double chi2 = 0;
   for (const auto& [k, n] : counts) chi2 += (n - expected) * (n - expected) / expected;
@@ -477,11 +487,7 @@ TEST_CASE("scan_table: random operations agree with std::set while rehashes run"
 
 TEST_CASE("scan_table: copy, move, swap, Replace and Clear in the middle of a rehash") {
   Table t;
-  for (int i = 0; i < 3000; i++) AddFixed(&t, i);
-  FinishRehash(&t);
-  t.Reserve(16384);
-  t.RehashSteps(100);
-  REQUIRE(t.Rehashing());
+  StartGrow(&t, 0, 3000, 16384, 100);
   const auto want = Visits(t);
   REQUIRE(want.size() == 3000);
 
@@ -495,10 +501,7 @@ TEST_CASE("scan_table: copy, move, swap, Replace and Clear in the middle of a re
   Table moved(std::move(copy));
   CHECK(Visits(moved) == want);
   Table other;
-  for (int i = 0; i < 600; i++) AddFixed(&other, 100000 + i);
-  FinishRehash(&other);
-  other.Reserve(4096);
-  REQUIRE(other.Rehashing());
+  StartGrow(&other, 100000, 600, 4096, 0);
   const auto other_want = Visits(other);
   t.Swap(other);
   CHECK(Visits(t) == other_want);
@@ -529,11 +532,7 @@ TEST_CASE("scan_table: copy, move, swap, Replace and Clear in the middle of a re
 TEST_CASE("scan_table: Random stays uniform during a rehash") {
   SECTION("a grow") {
     Table t;
-    for (int i = 0; i < 16; i++) AddFixed(&t, i);
-    FinishRehash(&t);
-    t.Reserve(64);
-    t.RehashSteps(2);
-    REQUIRE(t.Rehashing());
+    StartGrow(&t, 0, 16, 64, 2);
     std::map<std::string, int> counts;
     for (int i = 0; i < 16000; i++) counts[t.Random()->key]++;
     REQUIRE(counts.size() == 16);
