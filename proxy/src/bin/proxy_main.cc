@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -95,6 +96,23 @@ session::ProxyServerOptions MakeOptions(const config::ProxyConfig& cfg, const st
 }
 
 #ifdef SLOTPROXY_HAS_EMBEDDED
+// OK unless a shard data dir beyond the fleet's `count` holds files: a fleet that shrank would
+// leave that dir's keys where no running shard serves them (the remaining shards' nodes.conf
+// would still name it too).
+Status CheckNoStrayShardDirs(const config::EmbeddedConfig& embedded, size_t count) {
+  constexpr int kMaxEmbeddedShards = 256;  // the config's upper bound for `shards`
+  for (int i = static_cast<int>(count); i < kMaxEmbeddedShards; ++i) {
+    const std::string dir = config::ShardDataDir(embedded, i);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec) || std::filesystem::is_empty(dir, ec)) continue;
+    return Status::Error("embedded data dir " + dir + " belongs to shard " + std::to_string(i) +
+                         " but the fleet has " + std::to_string(count) +
+                         " shard(s): its keys would be unreachable. Start with the fleet that "
+                         "wrote it, or move its data dir away to start empty");
+  }
+  return Status();
+}
+
 // Starts the embedded shards of `cfg` (wired as standalone shards: cluster view, AOF with
 // replay and background rewrite) and returns them with the slot map the proxy routes by (the
 // fleet's layout with the ports the shards actually got).
@@ -102,6 +120,8 @@ Result<std::unique_ptr<server::EmbeddedShards>> StartEmbedded(const config::Prox
                                                               cluster::SlotMapPtr* map) {
   server::EmbeddedFleetOptions fleet;
   fleet.fleet = config::EmbeddedFleet(cfg.embedded);
+  Status stray = CheckNoStrayShardDirs(cfg.embedded, fleet.fleet.size());
+  if (!stray.ok()) return stray;
   for (size_t i = 0; i < fleet.fleet.size(); ++i) {
     fleet.dirs.push_back(config::ShardDataDir(cfg.embedded, static_cast<int>(i)));
   }

@@ -1,6 +1,7 @@
 #include "server/cluster_state.h"
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 #include "cluster/cluster_nodes.h"
@@ -64,16 +65,50 @@ Result<std::unique_ptr<ClusterState>> ClusterState::Open(const ClusterStateOptio
   }
   Status st = stored.has_value() ? state->InitFromStored(*stored) : state->InitFromFleet(options);
   if (!st.ok()) return st;
-  if (stored.has_value() && !options.fleet.empty() && Lower(options.self_id) != state->my_id()) {
-    return Status::Error(state->path_ + " belongs to node " + state->my_id() +
-                         " but the fleet config says this node is '" + options.self_id +
-                         "' (remove the file to start from the fleet)");
+  if (stored.has_value() && !options.fleet.empty()) {
+    if (Lower(options.self_id) != state->my_id()) {
+      return Status::Error(state->path_ + " belongs to node " + state->my_id() +
+                           " but the fleet config says this node is '" + options.self_id +
+                           "' (remove the file to start from the fleet)");
+    }
+    st = state->CheckSameMasters(options.fleet);
+    if (!st.ok()) return st;
   }
   if (!stored.has_value()) {
     st = state->Save();
     if (!st.ok()) return st;
   }
   return state;
+}
+
+Status ClusterState::CheckSameMasters(const std::vector<cluster::FleetNode>& fleet) const {
+  std::vector<std::string> configured;
+  for (const cluster::FleetNode& n : fleet) configured.push_back(Lower(n.id));
+  std::vector<std::string> stored;
+  for (const cluster::Node& n : map_->nodes()) {
+    if (n.role == cluster::NodeRole::kMaster) stored.push_back(n.id);
+  }
+  std::sort(configured.begin(), configured.end());
+  std::sort(stored.begin(), stored.end());
+  if (configured == stored) return Status();
+  std::vector<std::string> only_stored, only_configured;
+  std::set_difference(stored.begin(), stored.end(), configured.begin(), configured.end(),
+                      std::back_inserter(only_stored));
+  std::set_difference(configured.begin(), configured.end(), stored.begin(), stored.end(),
+                      std::back_inserter(only_configured));
+  auto list = [](const std::vector<std::string>& ids) {
+    std::string out;
+    for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
+    return out.empty() ? std::string("none") : out;
+  };
+  // The stored view wins over the fleet, so starting anyway would route slots to masters that
+  // are not running (or leave new ones without slots): the keys of those slots unreachable.
+  return Status::Error(path_ + " describes a cluster of " + std::to_string(stored.size()) +
+                       " master(s) but the fleet config has " + std::to_string(configured.size()) +
+                       " (only in the file: " + list(only_stored) +
+                       "; only in the config: " + list(only_configured) +
+                       "); start with the fleet that wrote it, or move the data dir away to "
+                       "start empty");
 }
 
 Status ClusterState::InitFromFleet(const ClusterStateOptions& options) {

@@ -42,7 +42,8 @@ std::vector<cluster::FleetNode> FleetFromConfig(const std::vector<config::FleetN
 class ClusterState {
  public:
   // Loads nodes.conf from options.dir when it exists (the stored view wins over the fleet, as
-  // Redis's nodes.conf wins over its config; error when the fleet names a different self id),
+  // Redis's nodes.conf wins over its config; error when the fleet names a different self id
+  // or a different set of masters: the slots would be routed to nodes that are not running),
   // else builds the view from the fleet (or the one-node default) and saves it. Error: an
   // invalid fleet, a self id not in it, an unreadable or corrupt nodes.conf, a failed save.
   static Result<std::unique_ptr<ClusterState>> Open(const ClusterStateOptions& options);
@@ -81,6 +82,9 @@ class ClusterState {
   ClusterState() = default;
   Status InitFromFleet(const ClusterStateOptions& options);
   Status InitFromStored(const std::string& text);
+  // OK when the loaded view's masters are exactly the fleet's nodes (by id); else an error
+  // naming the ids only one side has.
+  Status CheckSameMasters(const std::vector<cluster::FleetNode>& fleet) const;
 
   std::string path_;
   cluster::SlotMapPtr map_;

@@ -167,6 +167,44 @@ TEST_CASE("cluster state: a stored view wins over the fleet, but not a different
   CHECK(wrong.status().message().find("belongs to node " + fleet[0].id) != std::string::npos);
 }
 
+TEST_CASE("cluster state: a stored view with other masters than the fleet stops the start") {
+  TempDir dir;
+  ClusterStateOptions o;
+  o.dir = dir.path();
+  o.fleet = ThreeNodes();
+  o.self_id = o.fleet[0].id;
+  REQUIRE(ClusterState::Open(o).ok());
+  const auto three = o.fleet;
+
+  SECTION("a node dropped from the fleet") {
+    o.fleet.pop_back();
+    auto s = ClusterState::Open(o);
+    REQUIRE(!s.ok());
+    const std::string& m = s.status().message();
+    CHECK(m.find("describes a cluster of 3 master(s) but the fleet config has 2") !=
+          std::string::npos);
+    CHECK(m.find("only in the file: " + three[2].id + "; only in the config: none") !=
+          std::string::npos);
+  }
+  SECTION("a node added to the fleet") {
+    const uint16_t ports[] = {7000, 7001, 7002, 7003};
+    auto four = cluster::MakeEvenFleet("127.0.0.1", ports, "test-four");
+    REQUIRE(four.ok());
+    o.fleet.push_back(four.value()[3]);
+    auto s = ClusterState::Open(o);
+    REQUIRE(!s.ok());
+    CHECK(s.status().message().find("only in the file: none; only in the config: " +
+                                    four.value()[3].id) != std::string::npos);
+  }
+  SECTION("the same masters in another order with other slots start from the file") {
+    std::swap(o.fleet[1], o.fleet[2]);
+    o.fleet[0].slots = {{0, 10}};
+    auto s = ClusterState::Open(o);
+    REQUIRE(s.ok());
+    CHECK(s.value()->map()->OwnerOf(5460) == s.value()->myself());
+  }
+}
+
 TEST_CASE("cluster state: a corrupt nodes.conf stops the start with its line") {
   TempDir dir;
   {
