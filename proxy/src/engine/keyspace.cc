@@ -10,12 +10,13 @@
 
 namespace slotproxy::engine {
 
-size_t Keyspace::KeyHash::operator()(std::string_view k) const {
-  return absl::Hash<std::string_view>{}(k);
-}
+size_t Keyspace::KeyHash::Of(std::string_view k) { return absl::Hash<std::string_view>{}(k); }
 
 Keyspace::Keyspace(SlotFunction slot_of)
-    : slot_of_(slot_of), slot_head_(new Entry*[kSlots]()), slot_count_(new uint32_t[kSlots]()) {
+    : slot_of_(slot_of),
+      tables_(new Table[kTables]),
+      slot_head_(new Entry*[kSlots]()),
+      slot_count_(new uint32_t[kSlots]()) {
   assert(slot_of_ != nullptr);
 }
 
@@ -34,24 +35,37 @@ void Keyspace::LinkSlot(Entry* e) {
 }
 
 void Keyspace::Link(Entry* e) {
-  LinkSlot(e);
-  [[maybe_unused]] const bool inserted = table_.insert(e).second;
+  const HashedKey hk = Hashed(e->key());
+  [[maybe_unused]] bool inserted = false;
+  TableOf(hk.hash).lazy_emplace(hk, [&](const auto& construct) {
+    inserted = true;
+    construct(e);
+  });
   assert(inserted);
+  LinkSlot(e);
+  size_++;
 }
 
 template <class Make>
 Keyspace::Table::iterator Keyspace::FindOrCreate(std::string_view key, Make make, Entry** created) {
   *created = nullptr;
-  auto it = table_.lazy_emplace(key, [&](const auto& construct) {
+  const HashedKey hk = Hashed(key);
+  auto it = TableOf(hk.hash).lazy_emplace(hk, [&](const auto& construct) {
     *created = make();
     construct(*created);
   });
-  if (*created != nullptr) LinkSlot(*created);
+  if (*created != nullptr) {
+    LinkSlot(*created);
+    size_++;
+  }
   return it;
 }
 
 void Keyspace::Unlink(Entry* e) {
-  table_.erase(e->key());
+  const HashedKey hk = Hashed(e->key());
+  [[maybe_unused]] const size_t erased = TableOf(hk.hash).erase(hk);
+  assert(erased == 1);
+  size_--;
   if (e->prev_ != nullptr) {
     e->prev_->next_ = e->next_;
   } else {
@@ -99,8 +113,10 @@ Entry* Keyspace::Install(Entry* fresh, bool keep_ttl) {
 }
 
 Entry* Keyspace::Find(std::string_view key, int64_t now_ms) {
-  auto it = table_.find(key);
-  if (it == table_.end()) return nullptr;
+  const HashedKey hk = Hashed(key);
+  Table& table = TableOf(hk.hash);
+  auto it = table.find(hk);
+  if (it == table.end()) return nullptr;
   Entry* e = *it;
   if (ExpiredAt(e, now_ms)) {
     ExpireNow(e);
@@ -111,14 +127,27 @@ Entry* Keyspace::Find(std::string_view key, int64_t now_ms) {
 
 void Keyspace::Prefetch(std::span<const std::string_view> keys) const {
   // Two passes so that the probe-group loads of all keys are in flight together; the second
-  // pass reads those groups (by then mostly arrived) and starts the entry loads.
-  for (std::string_view key : keys) table_.prefetch(key);
-  for (std::string_view key : keys) (void)table_.find(PrefetchProbe{key});
+  // pass reads those groups (by then mostly arrived) and starts the entry loads. Keys go in
+  // chunks so each is hashed once; a chunk is more loads than a core keeps in flight anyway.
+  constexpr size_t kChunk = 32;
+  size_t hashes[kChunk];
+  for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
+    const size_t n = std::min(kChunk, keys.size() - begin);
+    for (size_t i = 0; i < n; i++) {
+      hashes[i] = KeyHash::Of(keys[begin + i]);
+      TableOf(hashes[i]).prefetch(HashedKey{keys[begin + i], hashes[i]});
+    }
+    for (size_t i = 0; i < n; i++) {
+      (void)TableOf(hashes[i]).find(PrefetchProbe{keys[begin + i], hashes[i]});
+    }
+  }
 }
 
 const Entry* Keyspace::Peek(std::string_view key) const {
-  auto it = table_.find(key);
-  return it == table_.end() ? nullptr : *it;
+  const HashedKey hk = Hashed(key);
+  const Table& table = TableOf(hk.hash);
+  auto it = table.find(hk);
+  return it == table.end() ? nullptr : *it;
 }
 
 namespace {
@@ -192,7 +221,7 @@ Entry* Keyspace::SetInteger(std::string_view key, int64_t value, bool keep_ttl) 
 }
 
 Entry* Keyspace::AddContainer(std::string_view key, ObjType type, void* value) {
-  assert(table_.find(key) == table_.end());
+  assert(Peek(key) == nullptr);
   Entry* fresh = EntryOps::Allocate(key, type, StrEncoding::kInt, 0);
   fresh->set_pointer(value);
   Link(fresh);
@@ -218,12 +247,29 @@ void Keyspace::Delete(Entry* e) {
 }
 
 void Keyspace::Flush() {
-  for (Entry* e : table_) EntryOps::Free(e);
-  // Swap rather than clear() so a big table gives its memory back.
-  Table().swap(table_);
+  for (size_t t = 0; t < kTables; t++) {
+    Table& table = tables_[t];
+    if (table.capacity() == 0) continue;  // never used: nothing to free or give back
+    for (Entry* e : table) EntryOps::Free(e);
+    // Swap rather than clear() so a big table gives its memory back.
+    Table().swap(table);
+  }
+  size_ = 0;
   std::fill(slot_head_.get(), slot_head_.get() + kSlots, nullptr);
   std::fill(slot_count_.get(), slot_count_.get() + kSlots, 0);
   std::vector<Volatile>().swap(volatile_);
+}
+
+KeyspaceTableStats Keyspace::TableStats() const {
+  KeyspaceTableStats stats;
+  stats.tables = kTables;
+  for (size_t t = 0; t < kTables; t++) {
+    const Table& table = tables_[t];
+    stats.used += table.empty() ? 0 : 1;
+    stats.largest = std::max(stats.largest, table.size());
+    stats.capacity += table.capacity();
+  }
+  return stats;
 }
 
 bool Keyspace::ExpiredAt(const Entry* e, int64_t now_ms) const {

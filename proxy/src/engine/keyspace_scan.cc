@@ -117,16 +117,18 @@ uint64_t Keyspace::Scan(uint64_t cursor, size_t count, std::string_view pattern,
 std::vector<std::string> Keyspace::KeysMatching(std::string_view pattern, int64_t now_ms) const {
   std::vector<std::string> keys;
   const bool all = IsMatchAll(pattern);
-  for (const Entry* e : table_) {
-    if (!all && !GlobMatch(pattern, e->key())) continue;
-    if (ExpiredAt(e, now_ms)) continue;
-    keys.emplace_back(e->key());
+  for (size_t t = 0; t < kTables; t++) {
+    for (const Entry* e : tables_[t]) {
+      if (!all && !GlobMatch(pattern, e->key())) continue;
+      if (ExpiredAt(e, now_ms)) continue;
+      keys.emplace_back(e->key());
+    }
   }
   return keys;
 }
 
 std::optional<std::string> Keyspace::RandomKey(int64_t now_ms) {
-  while (!table_.empty()) {
+  while (size_ != 0) {
     size_t slot = rng_() % kSlots;
     // A few random probes find a non-empty slot quickly when keys are spread; a linear sweep
     // from a random start bounds the cost when they are not.
