@@ -55,6 +55,14 @@ void AofRewriteDriver::OnLiveRecord(std::span<const std::string_view> args) {
   if (rewriter_ != nullptr) rewriter_->OnLiveRecord(args);
 }
 
+void AofRewriteDriver::OnBlockBegin() {
+  if (rewriter_ != nullptr) rewriter_->BeginBlock();
+}
+
+void AofRewriteDriver::OnBlockEnd() {
+  if (rewriter_ != nullptr) rewriter_->EndBlock();
+}
+
 std::unique_ptr<engine::aof::AofWriter> AofRewriteDriver::Step(int64_t now_ms) {
   if (rewriter_ == nullptr) return nullptr;
   Result<bool> done = rewriter_->Step(options_.keys_per_step, now_ms);

@@ -70,6 +70,10 @@ class AofRewriteDriver {
   // Every record the shard logs goes here too, after the write was applied (a no-op when no
   // rewrite runs).
   void OnLiveRecord(std::span<const std::string_view> args);
+  // The live AOF opened / closed a MULTI/EXEC block (AofRewriter::BeginBlock / EndBlock); no-ops
+  // when no rewrite runs.
+  void OnBlockBegin();
+  void OnBlockEnd();
 
   // One loop turn of work: dumps about keys_per_step keys; once the dump is complete, finishes
   // (fsync, rename over the live file) and returns an AofWriter opened on the new file before

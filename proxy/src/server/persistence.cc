@@ -85,6 +85,20 @@ void Persistence::Append(std::span<const std::string_view> args) {
   if (driver_->in_progress()) driver_->OnLiveRecord(args);
 }
 
+void Persistence::BeginBlock() {
+  if (writer_ == nullptr || block_depth_++ > 0) return;
+  writer_->BeginBlock();
+  driver_->OnBlockBegin();
+}
+
+void Persistence::EndBlock() {
+  if (writer_ == nullptr || block_depth_ == 0 || --block_depth_ > 0) return;
+  writer_->EndBlock();
+  // A rewrite started inside this block (BGREWRITEAOF queued in the transaction) never saw its
+  // BeginBlock; the rewriter ignores this unmatched end.
+  driver_->OnBlockEnd();
+}
+
 void Persistence::FlushAndMaybeRewrite() {
   Status s = writer_->Flush();
   if (!s.ok()) {

@@ -58,6 +58,11 @@ class Persistence final : public AofSink {
   // AofSink: buffers one record (written at the end of the loop turn) and hands it to a running
   // rewrite.
   void Append(std::span<const std::string_view> args) override;
+  // AofSink: the writer holds the block's records back until the outermost EndBlock and writes
+  // them as MULTI ... EXEC (two or more) in the same end-of-turn write and fsync as any record;
+  // a running rewrite wraps its copies of them the same way.
+  void BeginBlock() override;
+  void EndBlock() override;
 
   // BGREWRITEAOF: starts a background rewrite (advanced one slice per loop turn). Before Load or
   // after Close: kFailed.
@@ -92,6 +97,7 @@ class Persistence final : public AofSink {
   net::EventLoop::HookId hook_ = 0;
   bool hooked_ = false;
   bool step_scheduled_ = false;
+  int block_depth_ = 0;  // open BeginBlock calls
   // Posted step closures hold a weak reference: once this object is gone (or closed) they do
   // nothing, even if the loop runs them later.
   std::shared_ptr<Persistence*> alive_;

@@ -41,6 +41,116 @@ bool AllZero(std::string_view bytes) {
   return true;
 }
 
+// The encoded MULTI and EXEC records (constant bytes).
+const std::string& EncodedMarker(std::string_view name) {
+  static const std::string multi = [] {
+    std::string out;
+    const std::string_view args[] = {kMultiName};
+    EncodeRecord(args, &out);
+    return out;
+  }();
+  static const std::string exec = [] {
+    std::string out;
+    const std::string_view args[] = {kExecName};
+    EncodeRecord(args, &out);
+    return out;
+  }();
+  return name == kMultiName ? multi : exec;
+}
+
+using ReplayFn = std::function<Status(std::span<const std::string_view>)>;
+
+Status ReplayFailed(const std::string& path, size_t pos, const Status& s) {
+  return Status::Error(path + ": record at offset " + std::to_string(pos) +
+                       " failed to replay: " + s.message());
+}
+
+// The records of the MULTI/EXEC block read so far (views into the file's bytes).
+struct OpenBlock {
+  bool open = false;
+  size_t offset = 0;  // of its MULTI record
+  std::vector<size_t> offsets;
+  std::vector<std::vector<std::string_view>> records;
+};
+
+// Takes the complete record at `pos`: replays it, or keeps it for its block, or opens / applies
+// a block. Error: a misplaced MULTI or EXEC, or a failed replay, naming the offset.
+Status TakeRecord(const std::string& path, size_t pos, const std::vector<std::string_view>& args,
+                  const ReplayFn& replay, OpenBlock* block, LoadStats* stats) {
+  if (IsMultiRecord(args)) {
+    if (block->open) {
+      return Status::Error(path + ": the MULTI/EXEC block at offset " +
+                           std::to_string(block->offset) +
+                           " has no EXEC before the MULTI at offset " + std::to_string(pos) +
+                           ". Refusing to start.");
+    }
+    block->open = true;
+    block->offset = pos;
+    return Status();
+  }
+  if (IsExecRecord(args)) {
+    if (!block->open) {
+      return Status::Error(path + ": EXEC without MULTI at offset " + std::to_string(pos) +
+                           ". Refusing to start.");
+    }
+    // Only now, with the whole block read, does any of it reach the keyspace.
+    for (size_t i = 0; i < block->records.size(); ++i) {
+      Status s = replay(block->records[i]);
+      if (!s.ok()) return ReplayFailed(path, block->offsets[i], s);
+      stats->records++;
+    }
+    stats->blocks++;
+    *block = OpenBlock();
+    return Status();
+  }
+  if (block->open) {
+    block->offsets.push_back(pos);
+    block->records.push_back(args);
+    return Status();
+  }
+  Status s = replay(args);
+  if (!s.ok()) return ReplayFailed(path, pos, s);
+  stats->records++;
+  return Status();
+}
+
+// True when the undecodable `rest` (DecodeRecord said `st`) is a torn tail: the record runs past
+// the end of the file, or it is the last thing in the file (a crash can leave a zero-filled or
+// half-written last block). Anything else is real corruption and we refuse to guess.
+bool TornTail(std::string_view rest, DecodeStatus st) {
+  if (st == DecodeStatus::kTruncated || AllZero(rest)) return true;
+  if (rest.size() < kRecordHeaderSize) return false;
+  uint32_t announced = static_cast<uint32_t>(static_cast<unsigned char>(rest[0])) |
+                       static_cast<uint32_t>(static_cast<unsigned char>(rest[1])) << 8 |
+                       static_cast<uint32_t>(static_cast<unsigned char>(rest[2])) << 16 |
+                       static_cast<uint32_t>(static_cast<unsigned char>(rest[3])) << 24;
+  return announced <= kMaxPayload && kRecordHeaderSize + announced == rest.size();
+}
+
+// Where the records of `data` start (after the header). Error: a bad header.
+Result<size_t> RecordsStart(const std::string& path, const std::string& data) {
+  if (data.size() < kFileMagic.size() && kFileMagic.substr(0, data.size()) == data) {
+    return data.size();  // a header torn at creation: the file holds nothing yet
+  }
+  if (data.compare(0, kFileMagic.size(), kFileMagic) != 0) {
+    return Status::Error(path + ": not an slotproxy append-only file (bad header at offset 0)");
+  }
+  return kFileMagic.size();
+}
+
+// Cuts `path` back to `valid` bytes (0 when not even the header is whole) with a log line.
+Status CutTail(const std::string& path, size_t valid, const LoadStats& stats, bool in_block) {
+  if (::truncate(path.c_str(), static_cast<off_t>(valid < kFileMagic.size() ? 0 : valid)) != 0) {
+    return OsError("cannot truncate the torn tail of", path);
+  }
+  if (stats.truncated_bytes > 0) {
+    std::fprintf(stderr, "AOF %s: cut off %s: %llu bytes dropped at offset %zu\n", path.c_str(),
+                 in_block ? "an incomplete MULTI/EXEC block" : "a torn last record",
+                 static_cast<unsigned long long>(stats.truncated_bytes), valid);
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AofWriter>> AofWriter::Open(const std::string& path, FsyncPolicy policy) {
@@ -83,11 +193,37 @@ AofWriter::~AofWriter() {
   ::close(fd_);
 }
 
-void AofWriter::Append(std::span<const std::string_view> args) { EncodeRecord(args, &buffer_); }
+void AofWriter::Append(std::span<const std::string_view> args) {
+  EncodeRecord(args, &buffer_);
+  if (block_depth_ > 0) block_records_++;
+}
+
+void AofWriter::BeginBlock() {
+  if (block_depth_++ > 0) return;
+  // The MULTI goes in now so the records follow it without a copy; EndBlock takes it out again
+  // when the block turns out to hold fewer than two records.
+  block_start_ = buffer_.size();
+  block_records_ = 0;
+  buffer_.append(EncodedMarker(kMultiName));
+}
+
+void AofWriter::EndBlock() {
+  if (block_depth_ == 0 || --block_depth_ > 0) return;
+  const size_t multi_size = EncodedMarker(kMultiName).size();
+  if (block_records_ >= 2) {
+    buffer_.append(EncodedMarker(kExecName));
+  } else if (block_records_ == 1) {
+    buffer_.erase(block_start_, multi_size);  // one record is atomic by itself, as in Redis
+  } else {
+    buffer_.resize(block_start_);
+  }
+}
 
 Status AofWriter::Flush() {
-  if (buffer_.empty()) return last_error_ = Status();
-  Status s = WriteAll(fd_, buffer_);
+  // An open block is held back whole: a crash must never find half of it on disk.
+  const size_t ready = block_depth_ > 0 ? block_start_ : buffer_.size();
+  if (ready == 0) return last_error_ = Status();
+  Status s = WriteAll(fd_, std::string_view(buffer_).substr(0, ready));
   if (!s.ok()) {
     // A partial write leaves a torn record behind; the next successful write would follow it
     // and turn it into mid-file corruption, so cut the file back to the last whole record.
@@ -95,8 +231,9 @@ Status AofWriter::Flush() {
     write_errors_++;
     return last_error_ = s;
   }
-  file_size_ += buffer_.size();
-  buffer_.clear();
+  file_size_ += ready;
+  buffer_.erase(0, ready);
+  if (block_depth_ > 0) block_start_ = 0;
   written_seq_.fetch_add(1, std::memory_order_release);
   if (policy_ == FsyncPolicy::kAlways) {
     s = SyncNow();
@@ -143,8 +280,7 @@ WriterStats AofWriter::stats() const {
   return WriterStats{file_size_, fsyncs_.load(), last_fsync_micros_.load(), write_errors_.load()};
 }
 
-Result<LoadStats> LoadAof(const std::string& path,
-                          const std::function<Status(std::span<const std::string_view>)>& replay) {
+Result<LoadStats> LoadAof(const std::string& path, const ReplayFn& replay) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) return LoadStats{};
@@ -152,60 +288,40 @@ Result<LoadStats> LoadAof(const std::string& path,
   }
   std::ostringstream contents;
   contents << in.rdbuf();
-  std::string data = std::move(contents).str();
+  const std::string data = std::move(contents).str();
+  Result<size_t> start = RecordsStart(path, data);
+  if (!start.ok()) return start.status();
+  size_t pos = start.value();
   LoadStats stats;
-  size_t pos = 0;
-  if (data.size() < kFileMagic.size() && kFileMagic.substr(0, data.size()) == data) {
-    pos = data.size();  // a header torn at creation: the file holds nothing yet
-  } else if (data.compare(0, kFileMagic.size(), kFileMagic) != 0) {
-    return Status::Error(path + ": not an slotproxy append-only file (bad header at offset 0)");
-  } else {
-    pos = kFileMagic.size();
-  }
+  OpenBlock block;
   std::vector<std::string_view> args;
+  bool torn = false;
   while (pos < data.size()) {
-    std::string_view rest = std::string_view(data).substr(pos);
+    const std::string_view rest = std::string_view(data).substr(pos);
     size_t consumed = 0;
     std::string error;
-    DecodeStatus st = DecodeRecord(rest, &args, &consumed, &error);
+    const DecodeStatus st = DecodeRecord(rest, &args, &consumed, &error);
     if (st == DecodeStatus::kRecord) {
-      Status s = replay(args);
-      if (!s.ok()) {
-        return Status::Error(path + ": record at offset " + std::to_string(pos) +
-                             " failed to replay: " + s.message());
-      }
-      stats.records++;
+      Status s = TakeRecord(path, pos, args, replay, &block, &stats);
+      if (!s.ok()) return s;
       pos += consumed;
       continue;
     }
-    // A torn tail: the record runs past the end of the file, or it is the last thing in the
-    // file (a crash can leave a zero-filled or half-written last block). Anything else is
-    // real corruption and we refuse to guess.
-    bool torn = st == DecodeStatus::kTruncated || AllZero(rest);
-    if (!torn && rest.size() >= kRecordHeaderSize) {
-      uint32_t announced = static_cast<uint32_t>(static_cast<unsigned char>(rest[0])) |
-                           static_cast<uint32_t>(static_cast<unsigned char>(rest[1])) << 8 |
-                           static_cast<uint32_t>(static_cast<unsigned char>(rest[2])) << 16 |
-                           static_cast<uint32_t>(static_cast<unsigned char>(rest[3])) << 24;
-      torn = announced <= kMaxPayload && kRecordHeaderSize + announced == rest.size();
-    }
-    if (!torn) {
+    if (!TornTail(rest, st)) {
       return Status::Error(path + ": corrupt record at offset " + std::to_string(pos) + " (" +
                            error + "); " + std::to_string(rest.size()) +
                            " bytes follow. Refusing to start.");
     }
-    stats.truncated_bytes = rest.size();
+    torn = true;
     break;
   }
-  stats.valid_size = pos;
-  if (stats.truncated_bytes > 0 || pos < kFileMagic.size()) {
-    if (::truncate(path.c_str(), static_cast<off_t>(pos < kFileMagic.size() ? 0 : pos)) != 0) {
-      return OsError("cannot truncate the torn tail of", path);
-    }
-    if (stats.truncated_bytes > 0) {
-      std::fprintf(stderr, "AOF %s: cut off a torn last record: %llu bytes dropped at offset %zu\n",
-                   path.c_str(), static_cast<unsigned long long>(stats.truncated_bytes), pos);
-    }
+  // A file that ends inside a block, torn or not, loses the whole block (Redis 7.0 reverts an
+  // incomplete MULTI/EXEC the same way): none of it was replayed.
+  stats.valid_size = block.open ? block.offset : pos;
+  if (torn || block.open) stats.truncated_bytes = data.size() - stats.valid_size;
+  if (stats.truncated_bytes > 0 || stats.valid_size < kFileMagic.size()) {
+    Status s = CutTail(path, stats.valid_size, stats, block.open);
+    if (!s.ok()) return s;
   }
   return stats;
 }

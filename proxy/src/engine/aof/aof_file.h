@@ -41,11 +41,22 @@ class AofWriter {
   // Buffers one record (written by the next Flush).
   void Append(std::span<const std::string_view> args);
 
-  // Writes every buffered record. With kAlways it also fdatasyncs before returning, so call it
-  // before the replies of those writes leave (an acknowledged write is on disk). With kEverysec a
-  // background thread syncs once per second; with kNo the kernel decides. Error: the write or
-  // sync failed (the records stay buffered and are retried on the next Flush); the shard must
-  // then refuse writes as Redis does (MISCONF).
+  // Opens a block: the records appended until the matching EndBlock are one atomic unit, written
+  // as `MULTI`, the records, `EXEC` when there are two or more (Redis 7.0's
+  // propagatePendingCommands), as the lone record when there is one, and not at all when there
+  // are none. Pairs nest; only the outermost one makes a block. Flush never writes part of an
+  // open block.
+  void BeginBlock();
+  // Closes the block BeginBlock opened (a no-op when none is open).
+  void EndBlock();
+  // True between BeginBlock and its matching EndBlock.
+  bool in_block() const { return block_depth_ > 0; }
+
+  // Writes every buffered record (those of an open block stay buffered). With kAlways it also
+  // fdatasyncs before returning, so call it before the replies of those writes leave (an
+  // acknowledged write is on disk). With kEverysec a background thread syncs once per second; with
+  // kNo the kernel decides. Error: the write or sync failed (the records stay buffered and are
+  // retried on the next Flush); the shard must then refuse writes as Redis does (MISCONF).
   Status Flush();
 
   // Bytes buffered and not yet written.
@@ -69,6 +80,9 @@ class AofWriter {
   int fd_;
   FsyncPolicy policy_;
   std::string buffer_;
+  int block_depth_ = 0;
+  size_t block_start_ = 0;      // offset in buffer_ of the open block's MULTI record
+  uint64_t block_records_ = 0;  // records appended to the open block
   Status last_error_;
   uint64_t file_size_;
   std::atomic<uint64_t> fsyncs_{0};
@@ -84,16 +98,20 @@ class AofWriter {
 };
 
 struct LoadStats {
-  uint64_t records = 0;          // records replayed
+  uint64_t records = 0;          // records replayed (a block's MULTI and EXEC not counted)
+  uint64_t blocks = 0;           // MULTI/EXEC blocks replayed
   uint64_t truncated_bytes = 0;  // bytes of a torn tail that were cut off
   uint64_t valid_size = 0;       // file size after loading
 };
 
 // Replays `path` record by record through `replay` (which runs the command without a reply).
-// A missing file loads nothing. A torn last record is cut off (the file is truncated to the last
-// complete record) and reported in LoadStats with a log line on stderr. Any other damage (bad
-// header, a bad record followed by more data, or `replay` failing) is an error that names the
-// byte offset; nothing is truncated then.
+// A MULTI/EXEC block is replayed once its EXEC is read (`replay` sees its records, not the MULTI
+// and EXEC). A missing file loads nothing. A torn last record is cut off (the file is truncated
+// to the last complete record) and reported in LoadStats with a log line on stderr; when the
+// file ends inside a block (torn or not), the file is cut back to the block's MULTI and the
+// block is not replayed, as Redis's aof-load-truncated does. Any other damage (bad header, a
+// bad record followed by more data, a MULTI inside a block, an EXEC outside one, or `replay`
+// failing) is an error that names the byte offset; nothing is truncated then.
 Result<LoadStats> LoadAof(const std::string& path,
                           const std::function<Status(std::span<const std::string_view>)>& replay);
 

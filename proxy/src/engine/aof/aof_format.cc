@@ -40,7 +40,21 @@ bool SplitPayload(std::string_view payload, std::vector<std::string_view>* args)
   return pos == payload.size() && argc > 0;
 }
 
+bool IsLoneWord(std::span<const std::string_view> args, std::string_view upper) {
+  if (args.size() != 1 || args[0].size() != upper.size()) return false;
+  for (size_t i = 0; i < upper.size(); ++i) {
+    char c = args[0][i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool IsMultiRecord(std::span<const std::string_view> args) { return IsLoneWord(args, kMultiName); }
+
+bool IsExecRecord(std::span<const std::string_view> args) { return IsLoneWord(args, kExecName); }
 
 void EncodeRecord(std::span<const std::string_view> args, std::string* out) {
   size_t payload_len = 4;

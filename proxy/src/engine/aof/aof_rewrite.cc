@@ -180,7 +180,32 @@ void AofRewriter::Redump(const std::vector<std::string_view>& keys) {
   }
 }
 
-void AofRewriter::Emit(std::span<const std::string_view> args) { EncodeRecord(args, &pending_); }
+void AofRewriter::BeginBlock() { block_depth_++; }
+
+void AofRewriter::EndBlock() {
+  if (block_depth_ == 0 || --block_depth_ > 0) return;
+  if (block_.empty()) return;
+  // Two or more records when the first one does not span the whole buffer.
+  std::vector<std::string_view> first;
+  size_t first_size = 0;
+  std::string error;
+  const bool several = DecodeRecord(block_, &first, &first_size, &error) == DecodeStatus::kRecord &&
+                       first_size < block_.size();
+  if (several) {
+    const std::string_view multi[] = {kMultiName};
+    EncodeRecord(multi, &pending_);
+  }
+  pending_.append(block_);
+  if (several) {
+    const std::string_view exec[] = {kExecName};
+    EncodeRecord(exec, &pending_);
+    stats_.blocks_appended++;
+  }
+  block_.clear();
+  if (pending_.size() >= kWriteChunk) (void)WritePending();  // an error resurfaces in Step
+}
+
+void AofRewriter::Emit(std::span<const std::string_view> args) { EncodeRecord(args, Out()); }
 
 void AofRewriter::DumpEntry(const Entry* e) {
   const std::string_view key = e->key();
@@ -193,12 +218,12 @@ void AofRewriter::DumpEntry(const Entry* e) {
       break;
     }
     case ObjType::kList: {
-      Batcher batch("RPUSH", key, n, &pending_);
+      Batcher batch("RPUSH", key, n, Out());
       e->list()->ForRange(0, -1, [&](std::string_view v) { batch.Add(v); });
       break;
     }
     case ObjType::kHash: {
-      Batcher batch("HSET", key, 2 * n, &pending_);
+      Batcher batch("HSET", key, 2 * n, Out());
       e->hash()->ForEach([&](std::string_view f, std::string_view v) {
         batch.Add(f);
         batch.Add(v);
@@ -206,12 +231,12 @@ void AofRewriter::DumpEntry(const Entry* e) {
       break;
     }
     case ObjType::kSet: {
-      Batcher batch("SADD", key, n, &pending_);
+      Batcher batch("SADD", key, n, Out());
       e->set()->ForEach([&](std::string_view m) { batch.Add(m); });
       break;
     }
     case ObjType::kZSet: {
-      Batcher batch("ZADD", key, 2 * n, &pending_);
+      Batcher batch("ZADD", key, 2 * n, Out());
       e->zset()->ForEach([&](std::string_view m, double score) {
         batch.Add(ScoreText(score));
         batch.Add(m);
@@ -248,6 +273,7 @@ Status AofRewriter::WritePending() {
 
 Result<uint64_t> AofRewriter::Finish(const BeforeRenameFn& before_rename) {
   if (!done_) return Status::Error("AOF rewrite: Finish before the dump is done");
+  if (block_depth_ > 0) return Status::Error("AOF rewrite: Finish inside a MULTI/EXEC block");
   Status s = WritePending();
   if (!s.ok()) return s;
   if (::fsync(fd_) != 0) return OsError("cannot sync", temp_path_);

@@ -28,6 +28,7 @@ struct RewriteStats {
   uint64_t keys_redumped = 0;     // keys rewritten whole because a record straddled the cursor
   uint64_t records_appended = 0;  // live records copied into the new file
   uint64_t records_dropped = 0;   // live records the dump will cover
+  uint64_t blocks_appended = 0;   // MULTI/EXEC blocks written (two or more records inside)
   uint64_t bytes_written = 0;     // bytes in the new file, header included
 };
 
@@ -80,16 +81,25 @@ class AofRewriter {
   // Takes one record the shard just appended to the live AOF (see the class comment).
   void OnLiveRecord(std::span<const std::string_view> args);
 
+  // The live AOF opened (BeginBlock) / closed (EndBlock) a MULTI/EXEC block: what the records in
+  // between put into the new file (their own copies, re-dumps) is wrapped in MULTI ... EXEC when
+  // it is two or more records, so a block stays atomic in the new file too. Pairs nest (the
+  // outermost counts); an EndBlock without BeginBlock (a rewrite started inside a transaction)
+  // is ignored.
+  void BeginBlock();
+  void EndBlock();
+
   // Runs after the temp file is complete and synced, right before the rename: the shard opens
   // its new AofWriter on temp_path() here, so the writer's descriptor already points at the
   // file that becomes the live AOF (no window where records go to a replaced inode, and no
   // reopen that could fail after the rename). Error: Finish fails and renames nothing.
   using BeforeRenameFn = std::function<Status()>;
 
-  // Requires Done(). Writes what is pending, fsyncs the temp file, runs `before_rename` (when
-  // set), renames the temp file over the live AOF path and fsyncs the directory. Returns the new
-  // file's size (the next ShouldRewrite base). Error: the OS error or before_rename's; the live
-  // AOF is then untouched (unless the directory sync failed, after the rename).
+  // Requires Done() and no open block. Writes what is pending, fsyncs the temp file, runs
+  // `before_rename` (when set), renames the temp file over the live AOF path and fsyncs the
+  // directory. Returns the new file's size (the next ShouldRewrite base). Error: the OS error or
+  // before_rename's; the live AOF is then untouched (unless the directory sync failed, after the
+  // rename).
   Result<uint64_t> Finish(const BeforeRenameFn& before_rename = nullptr);
 
   // True once Finish renamed the temp file over the live AOF (even if the directory sync after
@@ -108,6 +118,8 @@ class AofRewriter {
   void DumpEntry(const Entry* e);
   // Appends one record.
   void Emit(std::span<const std::string_view> args);
+  // Where records go now: the open block's buffer, else pending_.
+  std::string* Out() { return block_depth_ > 0 ? &block_ : &pending_; }
   // Re-dumps every key of a record that straddles the cursor in its current state.
   void Redump(const std::vector<std::string_view>& keys);
   // Writes `pending_` to the temp file, starting the writeback (sync_file_range, no wait) every
@@ -126,6 +138,8 @@ class AofRewriter {
   bool finished_ = false;
   absl::flat_hash_set<std::string> forced_;  // keys dumped ahead of the scan
   std::string pending_;                      // encoded records not yet written
+  int block_depth_ = 0;                      // open BeginBlock calls
+  std::string block_;                        // records emitted inside the open block
   uint64_t unsynced_ = 0;                    // bytes written since the last writeback start
   RewriteStats stats_;
 };

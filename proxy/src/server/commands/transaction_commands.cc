@@ -1,4 +1,5 @@
 // MULTI EXEC DISCARD WATCH UNWATCH (Redis 7.0's multi.c).
+#include "server/aof_sink.h"
 #include "server/client.h"
 #include "server/handler_registry.h"
 #include "server/shard.h"
@@ -46,6 +47,8 @@ void Exec(ServerContext& ctx) {
     ctx.shard.watches().UnwatchAll(&ctx.client);
     return;
   }
+  // The transaction's writes reach the AOF as one block: all of them survive a crash or none.
+  AofBlock block(ctx.shard.options().aof);
   ctx.shard.dispatcher().Exec(ctx.client);
 }
 

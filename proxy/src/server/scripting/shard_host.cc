@@ -94,6 +94,7 @@ void ShardScriptHost::Run(const command::CommandInfo& info, std::span<const std:
   resp::Encoder encoder(reply, options.protocol);
   CommandContext ctx(shard_.db(), encoder, state, events, args, outer_.now_ms, &info);
   ctx.may_block = false;
+  aof_block_.Open(shard_.options().aof);  // closed when this host (the EVAL) ends
   bool flush = info.name == "flushall" || info.name == "flushdb";
   std::vector<std::string> flushed_watched;
   if (flush) flushed_watched = shard_.watches().ExistingKeys(shard_.db());

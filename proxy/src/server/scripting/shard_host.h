@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/aof_sink.h"
 #include "server/command_context.h"
 #include "server/scripting/script_host.h"
 
@@ -42,6 +43,7 @@ class ShardScriptHost final : public ScriptHost {
   Client& client_;
   CommandContext& outer_;
   int dirty_ = 0;
+  AofBlock aof_block_;  // the script's AOF records form one block (opened by the first command)
 };
 
 // The script engine of `shard`, created on first use. Engines live per thread (a shard runs on
