@@ -200,23 +200,17 @@ void AofWriter::Append(std::span<const std::string_view> args) {
 
 void AofWriter::BeginBlock() {
   if (block_depth_++ > 0) return;
-  // The MULTI goes in now so the records follow it without a copy; EndBlock takes it out again
-  // when the block turns out to hold fewer than two records.
   block_start_ = buffer_.size();
   block_records_ = 0;
-  buffer_.append(EncodedMarker(kMultiName));
 }
 
 void AofWriter::EndBlock() {
   if (block_depth_ == 0 || --block_depth_ > 0) return;
-  const size_t multi_size = EncodedMarker(kMultiName).size();
-  if (block_records_ >= 2) {
-    buffer_.append(EncodedMarker(kExecName));
-  } else if (block_records_ == 1) {
-    buffer_.erase(block_start_, multi_size);  // one record is atomic by itself, as in Redis
-  } else {
-    buffer_.resize(block_start_);
-  }
+  // One record is atomic by itself (Redis skips the wrapper too), and that is the common case,
+  // so the MULTI is only put in front once a second record makes it needed.
+  if (block_records_ < 2) return;
+  buffer_.insert(block_start_, EncodedMarker(kMultiName));
+  buffer_.append(EncodedMarker(kExecName));
 }
 
 Status AofWriter::Flush() {

@@ -81,7 +81,7 @@ class AofWriter {
   FsyncPolicy policy_;
   std::string buffer_;
   int block_depth_ = 0;
-  size_t block_start_ = 0;      // offset in buffer_ of the open block's MULTI record
+  size_t block_start_ = 0;      // offset in buffer_ of the open block's first record
   uint64_t block_records_ = 0;  // records appended to the open block
   Status last_error_;
   uint64_t file_size_;
