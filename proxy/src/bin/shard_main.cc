@@ -31,6 +31,7 @@ server::ShardOptions MakeOptions(const config::ShardConfig& cfg, const std::stri
   o.port = cfg.port;
   o.requirepass = cfg.requirepass;
   o.maxclients = cfg.maxclients;
+  o.busy_reply_threshold_ms = cfg.busy_reply_threshold_ms;
   o.config_file = path;
   return o;
 }

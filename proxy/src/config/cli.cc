@@ -223,6 +223,10 @@ Result<ShardCli> ParseShardArgs(int argc, const char* const* argv) {
   options.push_back({{"--appendfsync"}, true, [&o](std::string_view v) {
                        return Store(ParseAppendFsync(v), &o.appendfsync);
                      }});
+  options.push_back(
+      {{"--busy-reply-threshold", "--lua-time-limit"}, true, [&o](std::string_view v) {
+         return Store(ParseCount(v, 0, 1 << 30), &o.busy_reply_threshold_ms);
+       }});
   Status status = ParseWithOptions(argc, argv, options);
   if (!status.ok()) return status;
   return cli;
@@ -244,6 +248,9 @@ Status ApplyShardOverrides(ShardConfig& config, const ShardCliOverrides& overrid
   if (overrides.appendonly) config.appendonly = *overrides.appendonly;
   if (overrides.appendfsync) config.appendfsync = *overrides.appendfsync;
   if (overrides.requirepass) config.requirepass = *overrides.requirepass;
+  if (overrides.busy_reply_threshold_ms) {
+    config.busy_reply_threshold_ms = *overrides.busy_reply_threshold_ms;
+  }
   if (overrides.metrics_port) config.metrics.listen.port = *overrides.metrics_port;
   if (overrides.log_level) config.log.level = *overrides.log_level;
   return Status();
@@ -276,6 +283,8 @@ std::string ShardUsage(std::string_view program) {
          "      --appendonly yes|no  keep an append-only file (default yes)\n"
          "      --appendfsync P      always, everysec (default) or no\n"
          "      --requirepass PASS   password clients must AUTH with\n"
+         "      --busy-reply-threshold MS  (alias --lua-time-limit) a script running longer\n"
+         "                           answers others -BUSY and may be killed (default 5000)\n"
          "      --metrics-port N     Prometheus /metrics port (0: off)\n"
          "      --log-level L        debug, verbose, notice or warning\n"
          "  -v, --version            print the version and exit\n"

@@ -57,6 +57,7 @@ struct ShardCliOverrides {
   std::optional<std::string> requirepass;
   std::optional<uint16_t> metrics_port;
   std::optional<LogLevel> log_level;
+  std::optional<int> busy_reply_threshold_ms;  // --busy-reply-threshold / --lua-time-limit MS
 };
 
 struct ShardCli {

@@ -175,8 +175,9 @@ struct ShardConfig {
   int auto_aof_rewrite_percentage = 100;  // 0: no automatic rewrite
   uint64_t auto_aof_rewrite_min_size = 64ull << 20;
   int maxclients = 10000;
-  std::vector<FleetNode> fleet;  // empty: a one-node cluster owning every slot
-  std::string self;              // the id of this shard's node in `fleet`
+  int busy_reply_threshold_ms = 5000;  // Redis's busy-reply-threshold (lua-time-limit)
+  std::vector<FleetNode> fleet;        // empty: a one-node cluster owning every slot
+  std::string self;                    // the id of this shard's node in `fleet`
   MetricsConfig metrics;
   LogConfig log;
 

@@ -183,6 +183,12 @@ void Dispatcher::Process(Client& client, const Resolved& r,
                        "allowed in this context");
     return;
   }
+  if (shard_.script_busy() && !info->HasFlag(flag::kAllowBusy)) {
+    Reject(
+        client,
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return;
+  }
   if (client.multi().active && !RunsInsideMulti(*info)) {
     QueuedCommand queued;
     queued.info = info;

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "cluster/crc16.h"
+#include "net/loop_internal.h"
 #include "server/client.h"
+#include "uv.h"
 
 namespace slotproxy::server {
 
@@ -46,6 +48,8 @@ Status Shard::Start() {
   }
   expire_timer_ = std::make_unique<net::Timer>(loop_);
   expire_timer_->StartRepeating(options_.expire_interval_ms, [this] {
+    // A busy script sees the keyspace as it was (Redis runs no time events while busy).
+    if (script_busy()) return;
     db_.ActiveExpireCycle(WallMs(), options_.expire_max_work);
   });
   hook_ = loop_.AddBeforeSleep([this] { RunUnblocked(); });
@@ -102,7 +106,40 @@ void Shard::OnAccept(std::unique_ptr<net::TcpConnection> conn) {
   }
 }
 
+void Shard::ServeWhileScriptBusy(Client& caller) {
+  if (script_caller_ != caller.id()) {
+    script_caller_ = caller.id();
+    // Redis's protectClient: the caller's socket is not read while its script runs, so its
+    // disconnect (and the libuv handle's release) waits until the script's read callback is
+    // off the stack; its pipelined requests stay buffered.
+    caller_paused_ = caller.conn().IsOpen() && !caller.conn().IsReadingPaused();
+    if (caller_paused_) caller.conn().PauseReading();
+  }
+  // libuv's loop is not re-entrant in its before-sleep phase (sp_net iterates its lists there):
+  // a script started from it runs to the end unserved, as before.
+  if (loop_.state().in_before_sleep) return;
+  // One non-blocking turn: accepts, reads, timers and the before-sleep flush of the replies.
+  uv_run(loop_.raw(), UV_RUN_NOWAIT);
+}
+
+void Shard::EndScriptBusy(Client& caller) {
+  if (script_caller_ != caller.id()) return;
+  script_caller_ = 0;
+  if (caller.conn().IsOpen()) {
+    // The EVAL's encoder appends to the caller's output through a pointer taken before the
+    // script: the loop flushed that output while serving, so the reply must be scheduled anew.
+    caller.conn().Output();
+    if (caller_paused_) caller.conn().ResumeReading();
+  }
+  caller_paused_ = false;
+}
+
 void Shard::OnClientClosed(uint64_t id) {
+  if (id == script_caller_) {
+    // Its script is still on the stack: destroy it from the next before-sleep phase.
+    closed_caller_ = id;
+    return;
+  }
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client* c = it->second.get();
@@ -171,6 +208,11 @@ void Shard::ServeReadyKeys() {
 }
 
 void Shard::RunUnblocked() {
+  if (closed_caller_ != 0 && closed_caller_ != script_caller_) {
+    uint64_t id = closed_caller_;
+    closed_caller_ = 0;
+    OnClientClosed(id);
+  }
   // Processing a client's input may release more clients: keep going until none is left.
   for (int pass = 0; pass < 1000 && !unblocked_.empty(); ++pass) {
     std::vector<uint64_t> ids;

@@ -43,6 +43,9 @@ struct ShardOptions {
   // Active expiry: a cycle every expire_interval_ms sampling at most expire_max_work keys.
   uint64_t expire_interval_ms = 100;
   size_t expire_max_work = 200;
+  // busy-reply-threshold (alias lua-time-limit): a script running longer serves the other
+  // clients from inside itself (they get -BUSY) and can be stopped with SCRIPT KILL.
+  int64_t busy_reply_threshold_ms = 5000;
   // What INFO and CONFIG GET report (the AOF itself is wired through `aof`).
   std::string dir = ".";
   bool appendonly = false;
@@ -122,6 +125,17 @@ class Shard {
   // key is ready; each served client's further input is run before the loop sleeps.
   void ServeReadyKeys();
 
+  // Called from inside a script of `caller` that ran past busy-reply-threshold (Redis's
+  // processEventsWhileBlocked): serves the loop's ready events once without waiting. Meanwhile
+  // other clients get -BUSY except for allow-busy commands (SCRIPT KILL...), `caller` reads but
+  // runs nothing and is not destroyed if it disconnects, and active expiry pauses. Does not
+  // serve when the script runs inside the loop's before-sleep phase (not re-entrant).
+  void ServeWhileScriptBusy(Client& caller);
+  // After the script of `caller` returned: ends the busy state it may have started.
+  void EndScriptBusy(Client& caller);
+  // True while a script runs past the threshold.
+  bool script_busy() const { return script_caller_ != 0; }
+
   // Called by a client's close callback: drops every trace of it and destroys it.
   void OnClientClosed(uint64_t id);
 
@@ -152,6 +166,9 @@ class Shard {
   bool hook_set_ = false;
   uint64_t next_client_id_ = 1;
   size_t blocked_count_ = 0;
+  uint64_t script_caller_ = 0;  // the client whose script is busy; 0: none
+  bool caller_paused_ = false;  // ServeWhileScriptBusy paused the caller's reading
+  uint64_t closed_caller_ = 0;  // that client closed while busy: destroyed before next sleep
   int64_t start_ms_;
   bool serving_ = false;
 };

@@ -9,6 +9,7 @@
 #include "server/handler_tables.h"
 #include "server/scripting/script_engine.h"
 #include "server/scripting/shard_host.h"
+#include "server/shard.h"
 
 namespace slotproxy::server {
 namespace {
@@ -55,7 +56,10 @@ void EvalGeneric(ServerContext& ctx, bool by_sha, bool read_only) {
   request.keys = c.args.subspan(3, static_cast<size_t>(numkeys));
   request.argv = c.args.subspan(3 + static_cast<size_t>(numkeys));
   scripting::ShardScriptHost host(ctx.shard, ctx.client, c);
-  scripting::EngineFor(ctx.shard).Eval(request, host, c.reply);
+  scripting::ScriptEngine& engine = scripting::EngineFor(ctx.shard);
+  engine.set_busy_threshold_ms(ctx.shard.options().busy_reply_threshold_ms);
+  engine.Eval(request, host, c.reply);
+  ctx.shard.EndScriptBusy(ctx.client);
   // The script's commands were logged one by one; the EVAL itself is not.
   c.dirty += host.dirty();
   c.MarkPropagated();
@@ -96,10 +100,24 @@ void ScriptFlush(ServerContext& ctx) {
   c.reply.SimpleString("OK");
 }
 
+// Runs only from inside a busy script (Shard::ServeWhileScriptBusy): the script stops at its
+// next hook, unless it already called a write command.
 void ScriptKill(ServerContext& ctx) {
-  // A script runs inside one dispatch on the loop thread, so none is ever running when another
-  // command is read.
-  ctx.cmd.reply.Error("NOTBUSY No scripts in execution right now.");
+  using Kill = scripting::ScriptEngine::KillResult;
+  switch (scripting::EngineFor(ctx.shard).Kill()) {
+    case Kill::kNotBusy:
+      ctx.cmd.reply.Error("NOTBUSY No scripts in execution right now.");
+      return;
+    case Kill::kUnkillable:
+      ctx.cmd.reply.Error(
+          "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
+          "can either wait the script termination or kill the server in a hard way using the "
+          "SHUTDOWN NOSAVE command.");
+      return;
+    case Kill::kKilled:
+      ctx.cmd.reply.SimpleString("OK");
+      return;
+  }
 }
 
 void ScriptDebug(ServerContext& ctx) {

@@ -261,6 +261,8 @@ std::vector<std::pair<std::string_view, std::string>> Configs(Shard& shard) {
       {"requirepass", o.requirepass},
       {"masterauth", ""},
       {"maxclients", std::to_string(o.maxclients)},
+      {"busy-reply-threshold", std::to_string(o.busy_reply_threshold_ms)},
+      {"lua-time-limit", std::to_string(o.busy_reply_threshold_ms)},
       {"timeout", "0"},
       {"tcp-keepalive", "300"},
       {"tcp-backlog", "511"},

@@ -1,6 +1,7 @@
 #include "server/scripting/script_engine.h"
 
 #include <cctype>
+#include <chrono>
 
 #include "lua.hpp"
 #include "server/scripting/lua_values.h"
@@ -30,6 +31,29 @@ std::string StringField(lua_State* L, const char* name, bool* found) {
   }
   lua_pop(L, 1);
   return out;
+}
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Redis's luaMaskCountHook and scriptInterrupt: past the threshold the run serves other clients
+// at every hook; a killed run raises an error on every line from then on, so a pcall in the
+// script cannot swallow it.
+void BusyHook(lua_State* L, lua_Debug* /*ar*/) {
+  ScriptRun* run = CurrentRun(L);
+  if (run == nullptr) return;
+  if (!run->timed_out && !run->killed) {
+    if (SteadyMs() - run->start_ms < run->threshold_ms) return;
+    run->timed_out = true;
+  }
+  if (!run->killed) run->host->ServeWhileBusy();
+  if (!run->killed) return;
+  lua_sethook(L, BusyHook, LUA_MASKLINE, 0);
+  PushErrorTable(L, "Script killed by user with SCRIPT KILL...", false);
+  lua_error(L);
 }
 
 }  // namespace
@@ -121,8 +145,14 @@ void ScriptEngine::Run(const Script& script, const std::string& sha, const EvalR
   ScriptRun run;
   run.host = &host;
   run.options.read_only = request.read_only || script.flags.no_writes;
+  run.start_ms = SteadyMs();
+  run.threshold_ms = busy_threshold_ms_;
   SetCurrentRun(L, &run);
+  running_ = &run;
+  lua_sethook(L, BusyHook, LUA_MASKCOUNT, kHookPeriod);
   int status = lua_pcall(L, 0, 1, 1);
+  lua_sethook(L, nullptr, 0, 0);
+  running_ = nullptr;
   SetCurrentRun(L, nullptr);
   if (status != LUA_OK) {
     ReplyError(sha, out);
@@ -130,6 +160,13 @@ void ScriptEngine::Run(const Script& script, const std::string& sha, const EvalR
     EncodeTop(L, run.options.protocol, out);
   }
   lua_settop(L, 0);
+}
+
+ScriptEngine::KillResult ScriptEngine::Kill() {
+  if (running_ == nullptr) return KillResult::kNotBusy;
+  if (running_->host->WriteCalled()) return KillResult::kUnkillable;
+  running_->killed = true;
+  return KillResult::kKilled;
 }
 
 void ScriptEngine::ReplyError(const std::string& sha, resp::Encoder& out) {

@@ -43,6 +43,22 @@ class ScriptEngine {
   // SCRIPT FLUSH: forgets every script and starts a fresh Lua state.
   void Flush();
 
+  // busy-reply-threshold (lua-time-limit) in milliseconds: a run longer than this starts
+  // serving other clients from inside the script (ScriptHost::ServeWhileBusy).
+  void set_busy_threshold_ms(int64_t ms) { busy_threshold_ms_ = ms; }
+
+  // True while a script runs past the threshold (other clients get -BUSY).
+  bool busy() const { return running_ != nullptr && running_->timed_out; }
+
+  // SCRIPT KILL: kNotBusy when no script runs, kUnkillable when the running script already
+  // called a write command, else the script is stopped at its next hook (kKilled) and its
+  // EVAL answers "ERR Script killed by user with SCRIPT KILL...".
+  enum class KillResult { kNotBusy, kUnkillable, kKilled };
+  KillResult Kill();
+
+  // Lua instructions between two time checks (Redis's LUA_MASKCOUNT period).
+  static constexpr int kHookPeriod = 100000;
+
   // Number of cached scripts.
   size_t size() const { return scripts_.size(); }
 
@@ -68,6 +84,8 @@ class ScriptEngine {
   void ReplyError(const std::string& sha, resp::Encoder& out);
 
   lua_State* lua_ = nullptr;
+  ScriptRun* running_ = nullptr;  // the run in progress, if any
+  int64_t busy_threshold_ms_ = 5000;
   absl::flat_hash_map<std::string, Script> scripts_;
 };
 

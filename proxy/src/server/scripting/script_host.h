@@ -2,6 +2,7 @@
 // running now (the registry of its lua_State points at it while it runs).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,12 +33,24 @@ class ScriptHost {
   // error reply).
   virtual std::string Call(std::span<const std::string_view> args, const CallOptions& options,
                            std::string* reply) = 0;
+
+  // Called from inside the script, again and again, once it has run longer than the busy
+  // threshold: serves the other clients (they get -BUSY, SCRIPT KILL may mark the run killed).
+  // The default (tests, no event loop) does nothing.
+  virtual void ServeWhileBusy() {}
+
+  // True once the script called a write command (SCRIPT KILL then answers UNKILLABLE).
+  virtual bool WriteCalled() const { return false; }
 };
 
 // The script running on a lua_State.
 struct ScriptRun {
   ScriptHost* host = nullptr;
   CallOptions options;
+  int64_t start_ms = 0;         // steady clock, when the run began
+  int64_t threshold_ms = 5000;  // busy-reply-threshold: past it the run serves other clients
+  bool timed_out = false;       // past the threshold (Redis's SCRIPT_TIMEDOUT)
+  bool killed = false;          // SCRIPT KILL asked to stop it
 };
 
 // Points the registry of `L` at `run` (nullptr: no script runs).

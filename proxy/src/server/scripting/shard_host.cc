@@ -80,9 +80,12 @@ std::string ShardScriptHost::Call(std::span<const std::string_view> args,
       return ClusterScriptError(*error);
     }
   }
+  if (info->HasFlag(flag::kWrite)) write_called_ = true;
   Run(*info, args, options, reply);
   return {};
 }
+
+void ShardScriptHost::ServeWhileBusy() { shard_.ServeWhileScriptBusy(client_); }
 
 void ShardScriptHost::Run(const command::CommandInfo& info, std::span<const std::string_view> args,
                           const CallOptions& options, std::string* reply) {

@@ -31,6 +31,11 @@ class ShardScriptHost final : public ScriptHost {
   std::string Call(std::span<const std::string_view> args, const CallOptions& options,
                    std::string* reply) override;
 
+  // Serves the shard's other clients while this script runs past the busy threshold
+  // (Shard::ServeWhileScriptBusy); the EVAL's own client is protected meanwhile.
+  void ServeWhileBusy() override;
+  bool WriteCalled() const override { return write_called_; }
+
   // Writes the script's commands made (what the EVAL adds to the shard's dirty counter).
   int dirty() const { return dirty_; }
 
@@ -43,6 +48,7 @@ class ShardScriptHost final : public ScriptHost {
   Client& client_;
   CommandContext& outer_;
   int dirty_ = 0;
+  bool write_called_ = false;  // Redis's SCRIPT_WRITE_DIRTY: set before a write command runs
   AofBlock aof_block_;  // the script's AOF records form one block (opened by the first command)
 };
 
