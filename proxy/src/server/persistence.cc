@@ -105,7 +105,8 @@ void Persistence::FlushAndMaybeRewrite() {
     std::fprintf(stderr, "shard: %s\n", s.message().c_str());
     return;
   }
-  if (driver_->AutoRewriteDue(writer_->stats().file_size, Shard::WallMs())) {
+  // Not while a block is open (a busy script serving other clients runs this hook mid-script).
+  if (block_depth_ == 0 && driver_->AutoRewriteDue(writer_->stats().file_size, Shard::WallMs())) {
     std::fprintf(stderr, "shard: starting automatic rewriting of AOF on %llu%% growth\n",
                  static_cast<unsigned long long>(rewrite_options_.auto_percentage));
     StartRewrite();
@@ -133,6 +134,12 @@ void Persistence::ScheduleStep() {
 
 void Persistence::RunStep() {
   step_scheduled_ = false;
+  if (block_depth_ > 0) {
+    // A busy script serving other clients runs posted closures mid-script: the dump must not
+    // read its half-done writes, nor the file be swapped under its open block. Next turn.
+    ScheduleStep();
+    return;
+  }
   std::unique_ptr<engine::aof::AofWriter> fresh = driver_->Step(Shard::WallMs());
   if (fresh != nullptr) {
     // Records still buffered in the old writer are already in the new file (the rewriter took

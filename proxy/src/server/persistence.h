@@ -60,7 +60,8 @@ class Persistence final : public AofSink {
   void Append(std::span<const std::string_view> args) override;
   // AofSink: the writer holds the block's records back until the outermost EndBlock and writes
   // them as MULTI ... EXEC (two or more) in the same end-of-turn write and fsync as any record;
-  // a running rewrite wraps its copies of them the same way.
+  // a running rewrite wraps its copies of them the same way. While a block is open (a loop turn
+  // run from inside a busy script), the rewrite does not advance and none starts automatically.
   void BeginBlock() override;
   void EndBlock() override;
 
