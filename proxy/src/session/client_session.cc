@@ -146,14 +146,23 @@ void ClientSession::RecordDone(const Entry& e, std::string_view reply,
   const uint64_t backend_ns = e.inflight.empty() ? 0 : total;
   ctx_.stats->RecordCommand(e.row, total, backend_ns, IsErrorReply(reply));
   if (total < ctx_.limits.slowlog_threshold_ns) return;
-  std::vector<std::string_view> args(cur_args_.begin(), cur_args_.end());
-  resp::RequestParser parser;
-  if (args.empty() && request != nullptr) {
-    // Rare (a slow request): the arguments are decoded back from what was sent.
-    const resp::ParseResult r = parser.Parse(request->payload);
-    if (r.status == resp::RequestStatus::kComplete) args.assign(r.args.begin(), r.args.end());
+  if (!cur_args_.empty() || request == nullptr) {
+    ctx_.stats->RecordSlow(cur_args_.data(), cur_args_.size(), total, backend_ns, local_.addr,
+                           local_.name);
+    return;
   }
-  ctx_.stats->RecordSlow(args.data(), args.size(), total, backend_ns, local_.addr, local_.name);
+  // The arguments are decoded back from what was sent. Rare at normal latency, but every
+  // request when the proxy is overloaded: one parser per worker thread keeps its argument
+  // storage, so this allocates nothing (RecordSlow copies what it keeps before the next Parse).
+  thread_local resp::RequestParser parser;
+  parser.Reset();
+  const resp::ParseResult r = parser.Parse(request->payload);
+  const bool ok = r.status == resp::RequestStatus::kComplete;
+  ctx_.stats->RecordSlow(ok ? r.args.data() : nullptr, ok ? r.args.size() : 0, total, backend_ns,
+                         local_.addr, local_.name);
+  // Not the storage of a huge command kept for the thread's life.
+  constexpr size_t kKeptParserArgs = 1024;
+  if (ok && r.args.size() > kKeptParserArgs) parser = resp::RequestParser();
 }
 
 ClientSession::Entry& ClientSession::NewEntry() { return pending_.emplace_back(); }
