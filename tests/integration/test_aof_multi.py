@@ -55,9 +55,9 @@ class AofMulti(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start(self):
+    def start(self, *extra):
         argv = [harness.binary("shard"), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", self.dir, "--appendfsync", "always"]
+                "--dir", self.dir, "--appendfsync", "always", *extra]
         proc = harness.Process(argv, log_name="aof-multi")
         harness.wait_until(lambda: harness.ping_ok(self.port) or not proc.alive(), timeout=30,
                            what="shard start")
@@ -133,6 +133,33 @@ class AofMulti(unittest.TestCase):
             self.check_all_or_nothing(state)
             reverted += proc.output().count("incomplete MULTI/EXEC block")
         print(f"{state['n']} blocks sent, {reverted} restarts cut a block", file=sys.stderr)
+
+    def test_kill9_during_a_busy_script_loses_all_its_writes(self):
+        # Past the busy threshold the shard runs loop turns (and so its AOF flush) from inside
+        # the script: the script's block must stay in memory until the script ends.
+        proc = self.start("--busy-reply-threshold", "50")
+        try:
+            with harness.RawClient(self.port, timeout=5) as a, \
+                    harness.RawClient(self.port, timeout=5) as b:
+                self.assertEqual(a.call("SET", "{s}before", "1"), b"+OK\r\n")
+                a.send_raw(harness.encode_command(
+                    "EVAL", "redis.call('SET', KEYS[1], '1') redis.call('SET', KEYS[2], '1') "
+                    "while true do end", "2", "{s}a", "{s}b"))
+                busy = b""
+                for _ in range(200):
+                    busy = b.call("GET", "{s}a")
+                    if busy.startswith(b"-BUSY"):
+                        break
+                    time.sleep(0.02)
+                self.assertTrue(busy.startswith(b"-BUSY"), busy)
+                # More turns ran from inside the script since: their flush saw the open block.
+                for _ in range(5):
+                    self.assertTrue(b.call("PING").startswith(b"-BUSY"))
+                proc.kill9()
+        finally:
+            proc.stop()
+        values, _ = self.restart_and_read(["{s}before", "{s}a", "{s}b"])
+        self.assertEqual(values, [b"1", None, None])
 
     # ---- a file cut by hand --------------------------------------------------------------------
 
