@@ -115,6 +115,26 @@ class ShardAof(unittest.TestCase):
         finally:
             proc.stop()
 
+    def test_keys_that_expired_while_down_still_replay(self):
+        """Nothing expires while the file loads (as in Redis): records touching a key whose TTL
+        ran out while the shard was down replay as they ran, then the key is gone."""
+        with self.start() as proc:
+            with harness.RawClient(self.port) as c:
+                self.assertEqual(c.call("SET", "{x}a", "1", "PX", "300"), b"+OK\r\n")
+                self.assertEqual(c.call("RENAME", "{x}a", "{x}b"), b"+OK\r\n")
+                self.assertEqual(c.call("RPUSH", "{x}l", "a", "b"), b":2\r\n")
+                self.assertEqual(c.call("PEXPIRE", "{x}l", "300"), b":1\r\n")
+                self.assertEqual(c.call("LSET", "{x}l", "0", "z"), b"+OK\r\n")
+                self.assertEqual(c.call("SET", "{x}keep", "v"), b"+OK\r\n")
+            proc.stop()
+        time.sleep(0.5)  # both TTLs run out while the shard is down
+        with self.start() as proc:
+            self.assertTrue(proc.alive(), proc.output())
+            with harness.RawClient(self.port) as c:
+                self.assertEqual(c.call("EXISTS", "{x}b", "{x}l", "{x}a"), b":0\r\n")
+                self.assertEqual(c.call("GET", "{x}keep"), b"$1\r\nv\r\n")
+            proc.stop()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

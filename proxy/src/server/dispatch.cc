@@ -328,7 +328,13 @@ Status Dispatcher::Replay(std::span<const std::string_view> args) {
   std::string out;
   resp::Encoder reply(&out, resp::Protocol::kResp2);
   ClientState state;
-  CommandContext ctx(shard_.db(), reply, state, events, args, Shard::WallMs(), info);
+  // Nothing expires while loading, as in Redis (server.loading): the records carry absolute
+  // deadlines (SET PXAT, PEXPIREAT), and a key whose deadline passed while the shard was down
+  // must still exist for the records after it (a RENAME of it, an LSET on it) to replay as they
+  // ran. Time 0 is before every deadline a command accepts; the expiry cycle removes such keys
+  // once the shard runs.
+  constexpr int64_t kLoadingNowMs = 0;
+  CommandContext ctx(shard_.db(), reply, state, events, args, kLoadingNowMs, info);
   ctx.may_block = false;
   entry->handler(ctx);
   if (!out.empty() && out[0] == '-') {
