@@ -183,6 +183,12 @@ uint64_t EventLoop::WriteCount() const { return state_->write_count; }
 uint64_t EventLoop::BytesRead() const { return state_->bytes_read; }
 uint64_t EventLoop::BytesWritten() const { return state_->bytes_written; }
 
+bool EventLoop::RunNestedTurn() {
+  if (state_->in_before_sleep) return false;
+  uv_run(&state_->loop, UV_RUN_NOWAIT);
+  return true;
+}
+
 uv_loop_s* EventLoop::raw() { return &state_->loop; }
 
 // ---------------------------------------------------------------------------------------------

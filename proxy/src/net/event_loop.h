@@ -70,6 +70,13 @@ class EventLoop {
   uint64_t BytesRead() const;
   uint64_t BytesWritten() const;
 
+  // Runs one non-blocking turn of this loop (ready I/O, due timers, the before-sleep flush)
+  // from inside one of its own callbacks, as Redis's processEventsWhileBlocked does: for work
+  // that must keep the loop serving while it runs (a busy script). The caller must keep every
+  // object its own stack uses alive across the turn. Returns false, running nothing, when
+  // called from the before-sleep phase, whose lists are not re-entrant. Loop thread only.
+  bool RunNestedTurn();
+
   // The libuv loop, for sp_net's own implementation files.
   uv_loop_s* raw();
   // sp_net's internal state; not for use outside proxy/src/net.

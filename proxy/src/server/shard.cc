@@ -4,9 +4,7 @@
 #include <utility>
 
 #include "cluster/crc16.h"
-#include "net/loop_internal.h"
 #include "server/client.h"
-#include "uv.h"
 
 namespace slotproxy::server {
 
@@ -115,11 +113,9 @@ void Shard::ServeWhileScriptBusy(Client& caller) {
     caller_paused_ = caller.conn().IsOpen() && !caller.conn().IsReadingPaused();
     if (caller_paused_) caller.conn().PauseReading();
   }
-  // libuv's loop is not re-entrant in its before-sleep phase (sp_net iterates its lists there):
-  // a script started from it runs to the end unserved, as before.
-  if (loop_.state().in_before_sleep) return;
   // One non-blocking turn: accepts, reads, timers and the before-sleep flush of the replies.
-  uv_run(loop_.raw(), UV_RUN_NOWAIT);
+  // A script started from the before-sleep phase (not re-entrant) runs to the end unserved.
+  (void)loop_.RunNestedTurn();
 }
 
 void Shard::EndScriptBusy(Client& caller) {

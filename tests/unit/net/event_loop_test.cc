@@ -41,6 +41,27 @@ TEST_CASE("Post never runs inline on the loop thread", "[net][loop]") {
   REQUIRE(RunUntil(loop, [&] { return ran; }));
 }
 
+TEST_CASE("RunNestedTurn serves the loop from inside a callback, not from before-sleep",
+          "[net][loop]") {
+  EventLoop loop;
+  bool inner_ran = false, nested_ok = false, ran_inside = false, from_hook = true;
+  int hook_calls = 0;
+  EventLoop::HookId hook = loop.AddBeforeSleep([&] {
+    if (++hook_calls == 1) from_hook = loop.RunNestedTurn();
+  });
+  loop.Post([&] {
+    loop.Post([&] { inner_ran = true; });
+    // A bounded number of nested turns: the posted closure runs inside one of them.
+    for (int i = 0; i < 100 && !inner_ran; ++i) nested_ok = loop.RunNestedTurn();
+    ran_inside = inner_ran;
+  });
+  REQUIRE(RunUntil(loop, [&] { return inner_ran && hook_calls > 1; }));
+  CHECK(nested_ok);
+  CHECK(ran_inside);
+  CHECK_FALSE(from_hook);
+  loop.RemoveBeforeSleep(hook);
+}
+
 TEST_CASE("Stop from another thread ends Run", "[net][loop]") {
   WorkerThread worker("sp-test");
   std::atomic<bool> started{false};
