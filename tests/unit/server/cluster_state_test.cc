@@ -180,7 +180,7 @@ TEST_CASE("cluster state: a stored view with other masters than the fleet stops 
     o.fleet.pop_back();
     auto s = ClusterState::Open(o);
     REQUIRE(!s.ok());
-    const std::string& m = s.status().message();
+    const std::string m = s.status().message();
     CHECK(m.find("describes a cluster of 3 master(s) but the fleet config has 2") !=
           std::string::npos);
     CHECK(m.find("only in the file: " + three[2].id + "; only in the config: none") !=
