@@ -208,7 +208,7 @@ TEST_CASE("aof block: a transaction logged while a rewrite runs stays one block 
   const std::string path = dir.File("appendonly.aof");
   RewriteOptions rewrite;
   rewrite.auto_percentage = 0;
-  rewrite.keys_per_step = 4;
+  rewrite.keys_per_step = 1;
   constexpr int kKeys = 1000;
   std::map<std::string, std::string> before;
   {
@@ -219,12 +219,17 @@ TEST_CASE("aof block: a transaction logged while a rewrite runs stays one block 
     for (int i = 0; i < kKeys; ++i) batch += Cmd({"SET", "{t}k" + std::to_string(i), "old"});
     REQUIRE(c.Send(batch));
     for (int i = 0; i < kKeys; ++i) REQUIRE(c.Read() == "+OK\r\n");
-    CHECK(c.Call({"BGREWRITEAOF"}) == "+Background append only file rewriting started\r\n");
-    // Bounded: round trips to the shard until the first slice has dumped some keys.
-    int64_t dumped = 0;
-    for (int i = 0; i < 100000 && dumped == 0; ++i) dumped = shard.KeysDumped();
+    // Bounded: start rewrites until one is seen part-way. A slice per loop turn is quick on an
+    // idle loop, so a fast machine can finish a whole rewrite between two of these polls (each a
+    // round trip to the shard's thread); then the next attempt starts another.
+    int64_t dumped = -1;
+    for (int attempt = 0; attempt < 50 && (dumped <= 0 || dumped >= kKeys); ++attempt) {
+      REQUIRE(c.Call({"BGREWRITEAOF"}) == "+Background append only file rewriting started\r\n");
+      dumped = 0;
+      for (int i = 0; i < 100000 && dumped == 0; ++i) dumped = shard.KeysDumped();
+    }
     REQUIRE(dumped > 0);
-    REQUIRE(dumped < kKeys);  // 4 keys per loop turn: far from done
+    REQUIRE(dumped < kKeys);
     // One transaction over every key: the dumped ones' SETs are kept, so 2+ records are copied.
     std::string tx = Cmd({"MULTI"});
     for (int i = 0; i < kKeys; ++i) tx += Cmd({"SET", "{t}k" + std::to_string(i), "new"});
@@ -237,7 +242,9 @@ TEST_CASE("aof block: a transaction logged while a rewrite runs stays one block 
     REQUIRE(shard.KeysDumped() == -1);
     const Records raw = RawRecords(path);
     CHECK(CheckBlocks(raw) == 1);
-    CHECK(raw.size() < 2 * static_cast<size_t>(kKeys));  // the rewritten file, not the log
+    // No size check: whether the rewrite was still running when the transaction arrived is up
+    // to the scheduler (part-way when polled, but it may finish before the EXEC is read); the
+    // block must come out whole either way.
     before = shard.Snapshot();
     shard.Stop();
   }
